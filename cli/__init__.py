@@ -1,0 +1,1 @@
+"""The command line front end: `pinscope inspect`, `pinscope gui` and friends."""

@@ -1,0 +1,515 @@
+"""One X.509 certificate, and everything a person reads about it, decoded once.
+
+`Certificate` is cheap to create (fingerprints and the parsed object); `Certificate.details`
+decodes the rest on first use, so a 10,000-certificate bundle opens before anyone looks inside.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import logging
+import warnings
+from dataclasses import dataclass
+from functools import cached_property
+
+from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
+from cryptography.utils import CryptographyDeprecationWarning
+from cryptography.x509.oid import ExtensionOID
+
+from pinscope.core import der, oids
+from pinscope.core.keys import PublicKeyDetails, describe_public_key, describe_unloadable_spki
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class NameAttribute:
+    """One attribute of a distinguished name, value as text with UTF-8 intact."""
+
+    name: str
+    oid: str
+    value: str
+
+
+@dataclass(frozen=True)
+class OtherName:
+    """A SAN otherName, such as a Windows UPN."""
+
+    oid: str
+    name: str
+    value: str
+    """The decoded string when the value is a string type, else its DER as hex."""
+
+
+@dataclass(frozen=True)
+class SubjectAltNames:
+    dns: tuple[str, ...] = ()
+    ip: tuple[str, ...] = ()
+    uri: tuple[str, ...] = ()
+    email: tuple[str, ...] = ()
+    directory: tuple[str, ...] = ()
+    registered_id: tuple[str, ...] = ()
+    other: tuple[OtherName, ...] = ()
+
+    def __bool__(self) -> bool:
+        return any((self.dns, self.ip, self.uri, self.email, self.directory,
+                    self.registered_id, self.other))
+
+
+@dataclass(frozen=True)
+class SCT:
+    """An embedded Signed Certificate Timestamp."""
+
+    log_id: str
+    """Base64 of the log's key hash, as CT log lists write it."""
+    timestamp: dt.datetime
+
+
+@dataclass(frozen=True)
+class ExtensionDetails:
+    oid: str
+    name: str
+    critical: bool
+    value: str
+    """A readable rendering; hex of the DER value for extensions Pinscope does not know."""
+
+
+@dataclass(frozen=True)
+class CertificateDetails:
+    """Everything shown about one certificate. Times are timezone-aware UTC."""
+
+    version: int
+    serial: int
+    subject: str
+    subject_attributes: tuple[NameAttribute, ...]
+    issuer: str
+    issuer_attributes: tuple[NameAttribute, ...]
+    not_before: dt.datetime
+    not_after: dt.datetime
+    public_key: PublicKeyDetails
+    signature_algorithm: str
+    signature_algorithm_oid: str
+    san: SubjectAltNames
+    key_usage: tuple[str, ...]
+    extended_key_usage: tuple[str, ...]
+    is_ca: bool
+    path_length: int | None
+    """The basicConstraints pathLenConstraint; None when absent (no limit) or not a CA."""
+    subject_key_id: str | None
+    authority_key_id: str | None
+    ocsp_urls: tuple[str, ...]
+    ca_issuer_urls: tuple[str, ...]
+    crl_urls: tuple[str, ...]
+    policies: tuple[str, ...]
+    permitted_subtrees: tuple[str, ...]
+    excluded_subtrees: tuple[str, ...]
+    scts: tuple[SCT, ...]
+    must_staple: bool
+    extensions: tuple[ExtensionDetails, ...]
+    decode_problems: tuple[str, ...]
+    """Parts of the certificate that could not be decoded, each said in a sentence."""
+
+    @property
+    def common_name(self) -> str | None:
+        for attribute in self.subject_attributes:
+            if attribute.oid == "2.5.4.3":
+                return attribute.value
+        return None
+
+    @property
+    def self_issued(self) -> bool:
+        return self.subject_attributes == self.issuer_attributes
+
+    @property
+    def spiffe_ids(self) -> tuple[str, ...]:
+        return tuple(uri for uri in self.san.uri if uri.lower().startswith("spiffe://"))
+
+    def seconds_left(self, now: dt.datetime) -> float:
+        return (self.not_after - now).total_seconds()
+
+    def short_name(self) -> str:
+        """The common name, or the whole subject when it has none."""
+        return self.common_name or self.subject or "(empty subject)"
+
+
+class Certificate:
+    """A parsed certificate with its fingerprints; `details` decodes the rest once, on demand."""
+
+    __slots__ = ("__dict__", "der", "sha1", "sha256", "x509")
+
+    def __init__(self, der_bytes: bytes, parsed: x509.Certificate | None = None) -> None:
+        """Raises ValueError when cryptography cannot parse `der_bytes` as a certificate."""
+        self.der = der_bytes
+        self.x509 = parsed if parsed is not None else load_der_quietly(der_bytes)
+        self.sha256 = hashlib.sha256(der_bytes).hexdigest()
+        self.sha1 = hashlib.sha1(der_bytes).hexdigest()
+
+    def __repr__(self) -> str:
+        return f"<Certificate {self.sha256[:16]}>"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Certificate) and other.sha256 == self.sha256
+
+    def __hash__(self) -> int:
+        return hash(self.sha256)
+
+    @cached_property
+    def tbs_fields(self) -> dict[str, bytes]:
+        """The raw TBSCertificate fields by name: serial, issuer, subject, spki..."""
+        return tbs_fields(der.parse_exact(self.der).children()[0])
+
+    @cached_property
+    def spki_der(self) -> bytes:
+        """The SubjectPublicKeyInfo exactly as it appears in the signed certificate."""
+        return self.tbs_fields["spki"]
+
+    @cached_property
+    def serial(self) -> int:
+        """The serial number, which may be zero or negative in certificates that break RFC 5280."""
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", CryptographyDeprecationWarning)
+            return self.x509.serial_number
+
+    @cached_property
+    def details(self) -> CertificateDetails:
+        return describe_certificate(self)
+
+
+def load_der_quietly(data: bytes) -> x509.Certificate:
+    """Parse DER, silencing cryptography's warnings (negative serials become findings instead)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CryptographyDeprecationWarning)
+        return x509.load_der_x509_certificate(data)
+
+
+def tbs_fields(tbs: der.Element) -> dict[str, bytes]:
+    """The raw fields of a TBSCertificate element by name: serial, issuer, subject, spki..."""
+    fields = tbs.children()
+    if fields and fields[0].is_context(0):
+        fields = fields[1:]
+    names = ("serial", "signature", "issuer", "validity", "subject", "spki")
+    if len(fields) < len(names):
+        raise der.DERError("TBSCertificate has too few fields")
+    return {name: element.raw for name, element in zip(names, fields, strict=False)}
+
+
+def describe_certificate(cert: Certificate) -> CertificateDetails:
+    """Decode everything about `cert` that a person reads."""
+    parsed = cert.x509
+    problems: list[str] = []
+
+    try:
+        public_key = describe_public_key(parsed.public_key(), cert.spki_der)
+    except (UnsupportedAlgorithm, ValueError):
+        public_key = describe_unloadable_spki(cert.spki_der)
+
+    extensions = _read_extensions(parsed, problems)
+    summary = _ExtensionSummary()
+    rendered = []
+    for extension in extensions:
+        rendered.append(summary.absorb(extension, problems))
+
+    signature_oid = parsed.signature_algorithm_oid.dotted_string
+    subject, subject_attributes = describe_name(cert.tbs_fields["subject"], parsed, "subject")
+    issuer, issuer_attributes = describe_name(cert.tbs_fields["issuer"], parsed, "issuer")
+    return CertificateDetails(
+        version=parsed.version.value + 1,
+        serial=cert.serial,
+        subject=subject,
+        subject_attributes=subject_attributes,
+        issuer=issuer,
+        issuer_attributes=issuer_attributes,
+        not_before=parsed.not_valid_before_utc,
+        not_after=parsed.not_valid_after_utc,
+        public_key=public_key,
+        signature_algorithm=oids.name_of(signature_oid, oids.SIGNATURE_ALGORITHMS),
+        signature_algorithm_oid=signature_oid,
+        san=summary.san,
+        key_usage=summary.key_usage,
+        extended_key_usage=summary.extended_key_usage,
+        is_ca=summary.is_ca,
+        path_length=summary.path_length,
+        subject_key_id=summary.subject_key_id,
+        authority_key_id=summary.authority_key_id,
+        ocsp_urls=summary.ocsp_urls,
+        ca_issuer_urls=summary.ca_issuer_urls,
+        crl_urls=summary.crl_urls,
+        policies=summary.policies,
+        permitted_subtrees=summary.permitted_subtrees,
+        excluded_subtrees=summary.excluded_subtrees,
+        scts=summary.scts,
+        must_staple=summary.must_staple,
+        extensions=tuple(rendered),
+        decode_problems=tuple(problems),
+    )
+
+
+_name_cache: dict[bytes, tuple[str, tuple[NameAttribute, ...]]] = {}
+_NAME_CACHE_LIMIT = 50_000
+
+
+def describe_name(
+    raw: bytes, parsed: x509.Certificate, which: str
+) -> tuple[str, tuple[NameAttribute, ...]]:
+    """A name's RFC 4514 string and attributes, shared between certificates with the same name.
+
+    Issuer names repeat across a bundle; decoding each distinct encoding once keeps large files
+    fast. `which` is "subject" or "issuer" of `parsed`, whose encoding is `raw`.
+    """
+    cached = _name_cache.get(raw)
+    if cached is None:
+        name = parsed.subject if which == "subject" else parsed.issuer
+        cached = (name.rfc4514_string(), name_attributes(name))
+        if len(_name_cache) >= _NAME_CACHE_LIMIT:
+            _name_cache.clear()
+        _name_cache[raw] = cached
+    return cached
+
+
+def name_attributes(name: x509.Name) -> tuple[NameAttribute, ...]:
+    """The attributes of a name in the order they were encoded."""
+    result = []
+    for rdn in name.rdns:
+        for attribute in rdn:
+            oid = attribute.oid.dotted_string
+            value = attribute.value
+            text = value if isinstance(value, str) else value.hex()
+            result.append(NameAttribute(oids.name_of(oid, oids.NAME_ATTRIBUTES), oid, text))
+    return tuple(result)
+
+
+def general_name_text(name: x509.GeneralName) -> str:
+    """A general name the way OpenSSL prints it: `DNS:example.com`, `IP:10.0.0.0/8`..."""
+    if isinstance(name, x509.DNSName):
+        return f"DNS:{name.value}"
+    if isinstance(name, x509.IPAddress):
+        return f"IP:{name.value}"
+    if isinstance(name, x509.UniformResourceIdentifier):
+        return f"URI:{name.value}"
+    if isinstance(name, x509.RFC822Name):
+        return f"email:{name.value}"
+    if isinstance(name, x509.DirectoryName):
+        return f"DirName:{name.value.rfc4514_string()}"
+    if isinstance(name, x509.RegisteredID):
+        return f"RID:{name.value.dotted_string}"
+    if isinstance(name, x509.OtherName):
+        other = _other_name(name)
+        return f"othername:{other.name}:{other.value}"
+    return str(name)
+
+
+class _RawExtension:
+    """An extension cryptography could not decode, kept as its DER value."""
+
+    def __init__(self, oid: str, critical: bool, value: bytes) -> None:
+        self.oid = oid
+        self.critical = critical
+        self.value = value
+
+
+def _read_extensions(
+    parsed: x509.Certificate, problems: list[str]
+) -> list[x509.Extension[x509.ExtensionType] | _RawExtension]:
+    try:
+        return list(parsed.extensions)
+    except (ValueError, x509.DuplicateExtension, x509.UnsupportedGeneralNameType) as error:
+        problems.append(f"The extensions could not be decoded ({error}); they are shown raw.")
+        return _raw_extensions(parsed.tbs_certificate_bytes)
+
+
+def _raw_extensions(tbs: bytes) -> list[x509.Extension[x509.ExtensionType] | _RawExtension]:
+    result: list[x509.Extension[x509.ExtensionType] | _RawExtension] = []
+    try:
+        for field in der.parse_exact(tbs).children():
+            if not field.is_context(3):
+                continue
+            for item in field.children()[0].children():
+                parts = item.children()
+                critical = len(parts) == 3 and parts[1].content == b"\xff"
+                result.append(_RawExtension(parts[0].oid(), critical, parts[-1].octets()))
+    except (der.DERError, IndexError):
+        logger.debug("extensions unreadable even as raw DER")
+    return result
+
+
+def _other_name(name: x509.OtherName) -> OtherName:
+    oid = name.type_id.dotted_string
+    label = oids.name_of(oid, oids.OTHER_NAMES)
+    try:
+        element = der.parse_exact(name.value)
+        if element.is_context(0) and element.constructed:  # some writers keep the [0] wrapper
+            element = element.children()[0]
+        if element.tag_class == der.CLASS_UNIVERSAL and element.number in (
+            der.UTF8_STRING, der.IA5_STRING, der.PRINTABLE_STRING, der.BMP_STRING,
+        ):
+            return OtherName(oid, label, element.text())
+    except (der.DERError, IndexError):
+        pass
+    return OtherName(oid, label, name.value.hex())
+
+
+_KEY_USAGE_FLAGS = (
+    ("digital_signature", "digitalSignature"),
+    ("content_commitment", "nonRepudiation"),
+    ("key_encipherment", "keyEncipherment"),
+    ("data_encipherment", "dataEncipherment"),
+    ("key_agreement", "keyAgreement"),
+    ("key_cert_sign", "keyCertSign"),
+    ("crl_sign", "cRLSign"),
+)
+
+
+class _ExtensionSummary:
+    """Collects the fields a person reads from each extension, and renders each as text."""
+
+    def __init__(self) -> None:
+        self.san = SubjectAltNames()
+        self.key_usage: tuple[str, ...] = ()
+        self.extended_key_usage: tuple[str, ...] = ()
+        self.is_ca = False
+        self.path_length: int | None = None
+        self.subject_key_id: str | None = None
+        self.authority_key_id: str | None = None
+        self.ocsp_urls: tuple[str, ...] = ()
+        self.ca_issuer_urls: tuple[str, ...] = ()
+        self.crl_urls: tuple[str, ...] = ()
+        self.policies: tuple[str, ...] = ()
+        self.permitted_subtrees: tuple[str, ...] = ()
+        self.excluded_subtrees: tuple[str, ...] = ()
+        self.scts: tuple[SCT, ...] = ()
+        self.must_staple = False
+
+    def absorb(
+        self, extension: x509.Extension[x509.ExtensionType] | _RawExtension, problems: list[str]
+    ) -> ExtensionDetails:
+        if isinstance(extension, _RawExtension):
+            name = oids.name_of(extension.oid, oids.EXTENSIONS)
+            return ExtensionDetails(extension.oid, name, extension.critical, extension.value.hex())
+
+        oid = extension.oid.dotted_string
+        name = oids.name_of(oid, oids.EXTENSIONS)
+        try:
+            text = self._render(extension.value)
+        except ValueError as error:
+            problems.append(f"The {name} extension could not be read: {error}.")
+            text = ""
+        return ExtensionDetails(oid, name, extension.critical, text)
+
+    def _render(self, value: x509.ExtensionType) -> str:  # noqa: PLR0911 - one branch per type
+        if isinstance(value, x509.SubjectAlternativeName):
+            self.san = _subject_alt_names(value)
+            return ", ".join(general_name_text(name) for name in value)
+        if isinstance(value, x509.KeyUsage):
+            self.key_usage = _key_usage(value)
+            return ", ".join(self.key_usage)
+        if isinstance(value, x509.ExtendedKeyUsage):
+            self.extended_key_usage = tuple(
+                oids.name_of(oid.dotted_string, oids.EXTENDED_KEY_USAGES) for oid in value
+            )
+            return ", ".join(self.extended_key_usage)
+        if isinstance(value, x509.BasicConstraints):
+            self.is_ca = value.ca
+            self.path_length = value.path_length if value.ca else None
+            limit = "" if value.path_length is None else f", pathlen:{value.path_length}"
+            return f"CA:{'TRUE' if value.ca else 'FALSE'}{limit}"
+        if isinstance(value, x509.SubjectKeyIdentifier):
+            self.subject_key_id = value.digest.hex()
+            return self.subject_key_id
+        if isinstance(value, x509.AuthorityKeyIdentifier):
+            self.authority_key_id = value.key_identifier.hex() if value.key_identifier else None
+            parts = [f"keyid:{self.authority_key_id}"] if self.authority_key_id else []
+            if value.authority_cert_serial_number is not None:
+                parts.append(f"serial:{value.authority_cert_serial_number:x}")
+            return ", ".join(parts)
+        if isinstance(value, x509.AuthorityInformationAccess):
+            return self._render_aia(value)
+        if isinstance(value, x509.CRLDistributionPoints):
+            self.crl_urls = tuple(
+                general_name_text(name).removeprefix("URI:")
+                for point in value
+                for name in point.full_name or ()
+            )
+            return ", ".join(self.crl_urls)
+        if isinstance(value, x509.CertificatePolicies):
+            self.policies = tuple(_policy_text(info.policy_identifier.dotted_string) for info in value)
+            return ", ".join(self.policies)
+        if isinstance(value, x509.NameConstraints):
+            self.permitted_subtrees = tuple(map(general_name_text, value.permitted_subtrees or ()))
+            self.excluded_subtrees = tuple(map(general_name_text, value.excluded_subtrees or ()))
+            return "; ".join(
+                part
+                for part in (
+                    "permitted: " + ", ".join(self.permitted_subtrees) if self.permitted_subtrees else "",
+                    "excluded: " + ", ".join(self.excluded_subtrees) if self.excluded_subtrees else "",
+                )
+                if part
+            )
+        if isinstance(value, x509.PrecertificateSignedCertificateTimestamps):
+            self.scts = tuple(_sct(sct) for sct in value)
+            return ", ".join(f"{sct.log_id} at {sct.timestamp.isoformat()}" for sct in self.scts)
+        if isinstance(value, x509.TLSFeature):
+            features = [feature.name for feature in value]
+            self.must_staple = x509.TLSFeatureType.status_request in value
+            return ", ".join(features)
+        if isinstance(value, x509.UnrecognizedExtension):
+            return value.value.hex()
+        return _generic_text(value)
+
+    def _render_aia(self, value: x509.AuthorityInformationAccess) -> str:
+        ocsp, issuers = [], []
+        for description in value:
+            location = general_name_text(description.access_location).removeprefix("URI:")
+            if description.access_method == x509.AuthorityInformationAccessOID.OCSP:
+                ocsp.append(location)
+            elif description.access_method == x509.AuthorityInformationAccessOID.CA_ISSUERS:
+                issuers.append(location)
+        self.ocsp_urls, self.ca_issuer_urls = tuple(ocsp), tuple(issuers)
+        return ", ".join([f"OCSP:{url}" for url in ocsp] + [f"CA Issuers:{url}" for url in issuers])
+
+
+def _subject_alt_names(value: x509.SubjectAlternativeName) -> SubjectAltNames:
+    return SubjectAltNames(
+        dns=tuple(value.get_values_for_type(x509.DNSName)),
+        ip=tuple(str(ip) for ip in value.get_values_for_type(x509.IPAddress)),
+        uri=tuple(value.get_values_for_type(x509.UniformResourceIdentifier)),
+        email=tuple(value.get_values_for_type(x509.RFC822Name)),
+        directory=tuple(n.rfc4514_string() for n in value.get_values_for_type(x509.DirectoryName)),
+        registered_id=tuple(o.dotted_string for o in value.get_values_for_type(x509.RegisteredID)),
+        other=tuple(_other_name(name) for name in value if isinstance(name, x509.OtherName)),
+    )
+
+
+def _key_usage(value: x509.KeyUsage) -> tuple[str, ...]:
+    names = [label for attribute, label in _KEY_USAGE_FLAGS if getattr(value, attribute)]
+    if value.key_agreement:
+        if value.encipher_only:
+            names.append("encipherOnly")
+        if value.decipher_only:
+            names.append("decipherOnly")
+    return tuple(names)
+
+
+def _policy_text(oid: str) -> str:
+    name = oids.CERTIFICATE_POLICIES.get(oid)
+    return f"{oid} ({name})" if name else oid
+
+
+def _sct(sct: x509.certificate_transparency.SignedCertificateTimestamp) -> SCT:
+    timestamp = sct.timestamp.replace(tzinfo=dt.UTC)
+    return SCT(base64.b64encode(sct.log_id).decode("ascii"), timestamp)
+
+
+def _generic_text(value: x509.ExtensionType) -> str:
+    """Render the few remaining known types without a dedicated branch."""
+    if value.oid == ExtensionOID.OCSP_NO_CHECK:
+        return "present"
+    if value.oid == ExtensionOID.INHIBIT_ANY_POLICY and isinstance(value, x509.InhibitAnyPolicy):
+        return str(value.skip_certs)
+    try:
+        return value.public_bytes().hex()
+    except (NotImplementedError, ValueError, AttributeError):
+        return repr(value)
+

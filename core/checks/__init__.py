@@ -1,0 +1,1 @@
+"""Checks that look at certificates, entries and sources and yield findings."""

@@ -1,0 +1,45 @@
+"""The exceptions core raises; each message is written for the person using Pinscope."""
+
+from __future__ import annotations
+
+
+class PinscopeError(Exception):
+    """Base of every error Pinscope reports to a user."""
+
+
+class LoadError(PinscopeError):
+    """An input could not be read as any supported format."""
+
+
+class EmptyInput(LoadError):
+    """The input holds no bytes (or only whitespace)."""
+
+
+class UnsupportedFormat(LoadError):
+    """The bytes are not a format Pinscope reads; the message says what was found."""
+
+
+class DamagedInput(LoadError):
+    """The format was recognised but the content is truncated or corrupt."""
+
+
+class UnsupportedAlgorithm(LoadError):
+    """The input is protected or encoded with an algorithm Pinscope cannot use."""
+
+
+class PasswordRequired(LoadError):
+    """The input is encrypted and no password was given.
+
+    `what` names the thing that needs it, so a front end can ask or name its own option.
+    """
+
+    def __init__(self, what: str) -> None:
+        super().__init__(f"{what} is protected by a password and none was given")
+        self.what = what
+
+
+class WrongPassword(LoadError):
+    """The password does not open the input."""
+
+    def __init__(self, message: str = "wrong password") -> None:
+        super().__init__(message)

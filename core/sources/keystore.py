@@ -1,0 +1,247 @@
+"""Java keystores: JKS and JCEKS (Sun), BKS and UBER (Bouncy Castle), read through pyjks.
+
+Java's PKCS#12 keystores are PKCS#12 files and are read by `pinscope.core.sources.pkcs12`.
+"""
+
+from __future__ import annotations
+
+import logging
+import struct
+from typing import Any
+
+import jks
+from jks import bks
+
+from pinscope.core.certificate import Certificate
+from pinscope.core.errors import DamagedInput, LoadError, PasswordRequired, WrongPassword
+from pinscope.core.model import (
+    Entry,
+    EntryType,
+    Finding,
+    PrivateKeyDetails,
+    SecretKeyDetails,
+    Severity,
+    Source,
+)
+from pinscope.core.sources.assemble import LoadedKey, key_matches, key_mismatch_finding
+from pinscope.core.sources.keyfiles import describe_public_key_der, load_private_key_der
+from pinscope.core.sources.passwords import Passwords
+
+logger = logging.getLogger(__name__)
+
+JKS_MAGIC = b"\xfe\xed\xfe\xed"
+JCEKS_MAGIC = b"\xce\xce\xce\xce"
+
+_KEY_PROTECTION = {
+    "jks": "JKS key protection (SHA-1 keystream, Sun proprietary)",
+    "jceks": "PBEWithMD5AndTripleDES (Sun JCE)",
+    "bks": "pbeWithSHAAnd3-KeyTripleDES-CBC",
+    "uber": "pbeWithSHAAnd3-KeyTripleDES-CBC",
+}
+_INTEGRITY = {
+    "jks": "SHA-1 digest keyed with the store password",
+    "jceks": "SHA-1 digest keyed with the store password",
+    "bks": "HMAC-SHA1 keyed with the store password",
+    "uber": "whole store encrypted with pbeWithSHAAndTwofish-CBC, SHA-1 checksum",
+}
+
+# pyjks is a third-party parser: on malformed input it can raise struct, index, unicode and
+# even NameError. Everything it raises for bad bytes is translated to DamagedInput here.
+_PARSER_ERRORS = (
+    jks.util.KeystoreException,
+    struct.error,
+    IndexError,
+    ValueError,
+    KeyError,
+    TypeError,
+    NameError,
+    AttributeError,
+    UnicodeError,
+    OverflowError,
+    EOFError,
+)
+
+
+def is_bouncy_castle(data: bytes) -> bool:
+    return data[:4] in (b"\x00\x00\x00\x01", b"\x00\x00\x00\x02")
+
+
+def load_java_keystore(data: bytes, name: str, passwords: Passwords) -> Source:
+    """Read a JKS or JCEKS keystore.
+
+    Without a password the certificates can still be read (keytool does the same), but the
+    store's integrity cannot be checked and keys cannot be decrypted; a store holding keys
+    therefore asks for its password.
+    """
+    store_type = "jks" if data[:4] == JKS_MAGIC else "jceks"
+    label = f"this {store_type.upper()} keystore"
+    findings: list[Finding] = []
+
+    store = _parse_java(data, passwords.known())
+    if passwords.known() is None:
+        if store.private_keys or store.secret_keys:
+            store = _parse_java(data, passwords.require(label))
+        else:
+            findings.append(_integrity_not_checked(label))
+
+    entries: list[Entry] = []
+    for alias, entry in store.entries.items():
+        entries.append(_java_entry(alias, entry, store_type, passwords, findings))
+    protection: dict[str, object] = {
+        "integrity": _INTEGRITY[store_type] if passwords.known() is not None else "not checked",
+        "keys": _KEY_PROTECTION[store_type],
+    }
+    return Source(name, "file", store_type, tuple(entries), tuple(findings), protection)
+
+
+def load_bouncy_castle(data: bytes, name: str, passwords: Passwords) -> Source:
+    """Read a BKS (v1 or v2) or UBER keystore; both need the store password."""
+    password = passwords.require("this BKS or UBER keystore")
+    store_type = "bks"
+    try:
+        store = bks.BksKeyStore.loads(data, password, try_decrypt_keys=True)
+    except jks.util.KeystoreSignatureException as error:
+        raise WrongPassword() from error
+    except _PARSER_ERRORS:
+        store_type = "uber"
+        try:
+            store = bks.UberKeyStore.loads(data, password, try_decrypt_keys=True)
+        except (jks.util.KeystoreSignatureException, jks.util.DecryptionFailureException) as error:
+            raise WrongPassword() from error
+        except _PARSER_ERRORS as error:
+            raise DamagedInput(f"the BKS/UBER keystore is damaged or truncated ({error})") from error
+
+    findings: list[Finding] = []
+    entries = [_bks_entry(alias, entry, store_type, passwords, findings)
+               for alias, entry in store.entries.items()]
+    protection: dict[str, object] = {
+        "integrity": _INTEGRITY[store_type],
+        "keys": _KEY_PROTECTION[store_type],
+        "version": getattr(store, "version", None),
+    }
+    return Source(name, "file", store_type, tuple(entries), tuple(findings), protection)
+
+
+def _parse_java(data: bytes, password: str | None) -> Any:
+    try:
+        return jks.KeyStore.loads(data, password, try_decrypt_keys=password is not None)
+    except jks.util.KeystoreSignatureException as error:
+        raise WrongPassword() from error
+    except _PARSER_ERRORS as error:
+        raise DamagedInput(f"the keystore is damaged or truncated ({error})") from error
+
+
+def _integrity_not_checked(label: str) -> Finding:
+    return Finding(
+        code="source.integrity-not-checked",
+        severity=Severity.INFO,
+        title="Keystore read without its password",
+        detail=f"No password was given, so {label} was read without checking that it is "
+        "unmodified. Its certificates are shown as stored.",
+        remedy="Give the store password to check the keystore's integrity.",
+    )
+
+
+def _java_entry(
+    alias: str, entry: Any, store_type: str, passwords: Passwords, findings: list[Finding]
+) -> Entry:
+    if isinstance(entry, jks.TrustedCertEntry):
+        return Entry(alias, EntryType.TRUSTED_CERTIFICATE, (_certificate(entry.cert, alias),))
+    if isinstance(entry, jks.PrivateKeyEntry):
+        chain = [_certificate(cert_der, alias) for _, cert_der in entry.cert_chain]
+        return _key_entry(alias, entry, chain, store_type, passwords, findings)
+    if isinstance(entry, jks.SecretKeyEntry):
+        if not _decrypt_entry(entry, passwords):
+            findings.append(_key_not_decrypted(alias))
+            return Entry(alias, EntryType.SECRET_KEY, secret_key=SecretKeyDetails("unknown", None))
+        return Entry(alias, EntryType.SECRET_KEY,
+                     secret_key=SecretKeyDetails(str(entry.algorithm), int(entry.key_size)))
+    raise DamagedInput(f"the keystore entry {alias!r} has an unknown type")
+
+
+def _bks_entry(
+    alias: str, entry: Any, store_type: str, passwords: Passwords, findings: list[Finding]
+) -> Entry:
+    chain = [_certificate(item.cert, alias) for item in entry.cert_chain or ()]
+    if isinstance(entry, bks.BksTrustedCertEntry):
+        return Entry(alias, EntryType.TRUSTED_CERTIFICATE, (_certificate(entry.cert, alias),))
+    if isinstance(entry, bks.BksSecretKeyEntry):
+        return Entry(alias, EntryType.SECRET_KEY, secret_key=SecretKeyDetails("opaque secret", None))
+    if not _decrypt_entry(entry, passwords):
+        findings.append(_key_not_decrypted(alias))
+        return Entry(alias, EntryType.PRIVATE_KEY, tuple(chain),
+                     private_key=PrivateKeyDetails(None, store_type, _KEY_PROTECTION[store_type]))
+
+    key_type = entry.type
+    if key_type == bks.KEY_TYPE_PRIVATE:
+        return _key_entry(alias, entry, chain, store_type, passwords, findings)
+    if key_type == bks.KEY_TYPE_SECRET:
+        size = len(entry.key) * 8 if getattr(entry, "key", None) else None
+        return Entry(alias, EntryType.SECRET_KEY,
+                     secret_key=SecretKeyDetails(str(entry.algorithm), size))
+    return Entry(alias, EntryType.PUBLIC_KEY, tuple(chain),
+                 public_key=describe_public_key_der(entry.encoded, f"the public key {alias!r}"))
+
+
+def _key_entry(
+    alias: str,
+    entry: Any,
+    chain: list[Certificate],
+    store_type: str,
+    passwords: Passwords,
+    findings: list[Finding],
+) -> Entry:
+    protection = _KEY_PROTECTION[store_type]
+    if not _decrypt_entry(entry, passwords):
+        findings.append(_key_not_decrypted(alias))
+        details = PrivateKeyDetails(None, store_type, protection, None)
+        return Entry(alias, EntryType.PRIVATE_KEY, tuple(chain), private_key=details)
+
+    key = load_private_key_der(entry.pkey_pkcs8, f"the private key {alias!r}")
+    loaded = LoadedKey(key, store_type, protection, alias)
+    matches = key_matches(key, chain[0]) if chain else None
+    if matches is False:
+        findings.append(key_mismatch_finding(chain[0]))
+    return Entry(alias, EntryType.PRIVATE_KEY, tuple(chain), private_key=loaded.details(matches))
+
+
+def _decrypt_entry(entry: Any, passwords: Passwords) -> bool:
+    """Decrypt a key entry with the key password, else the store password; False if neither."""
+    if entry.is_decrypted():
+        return True
+    candidates = passwords.key_candidates()
+    if not candidates and passwords.prompt is not None:
+        try:
+            candidates = [passwords.require("the keystore")]
+        except PasswordRequired:
+            return False
+    for candidate in candidates:
+        try:
+            entry.decrypt(candidate)
+            return True
+        except (jks.util.DecryptionFailureException, ValueError):
+            continue
+        except _PARSER_ERRORS as error:
+            raise DamagedInput(f"the key entry {entry.alias!r} is damaged ({error})") from error
+    if passwords.key_password is not None:
+        raise WrongPassword(f"wrong key password: the key of alias {entry.alias!r} does not open")
+    return False
+
+
+def _key_not_decrypted(alias: str) -> Finding:
+    return Finding(
+        code="source.key-not-decrypted",
+        severity=Severity.WARNING,
+        title=f"The key of \u201c{alias}\u201d has its own password",
+        detail=f"The private key under alias \u201c{alias}\u201d is protected by a password other "
+        "than the store password, so it was not decrypted and could not be checked against its "
+        "certificate. Its certificates are shown.",
+        remedy="Give the key's password with --key-password to check the key too.",
+    )
+
+
+def _certificate(data: bytes, alias: str) -> Certificate:
+    try:
+        return Certificate(bytes(data))
+    except ValueError as error:
+        raise LoadError(f"the certificate under alias {alias!r} is damaged ({error})") from error

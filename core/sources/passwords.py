@@ -1,0 +1,57 @@
+"""Where loaders get passwords from: what the user gave, or a question asked only when needed."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from pinscope.core.errors import PasswordRequired
+
+# Asks a person for a password; the argument names what needs it. None means they declined.
+PasswordPrompt = Callable[[str], str | None]
+
+
+@dataclass
+class Passwords:
+    """The passwords a load may use. Never printed: every field is left out of repr.
+
+    Attributes:
+        password: the store or file password the user gave; None when they gave none.
+        key_password: a separate password for keys inside a keystore, when it differs.
+        prompt: asks interactively when a password is needed and none was given; None when no
+            one can be asked (a script, CI), in which case the load fails with PasswordRequired.
+    """
+
+    password: str | None = field(default=None, repr=False)
+    key_password: str | None = field(default=None, repr=False)
+    prompt: PasswordPrompt | None = field(default=None, repr=False)
+    _asked: dict[str, str] = field(default_factory=dict, repr=False)
+
+    @property
+    def given(self) -> bool:
+        return self.password is not None
+
+    def require(self, what: str) -> str:
+        """The password for `what`: the one given, else one asked for once, else an error.
+
+        Raises:
+            PasswordRequired: none was given and no one can be asked (or they declined).
+        """
+        if self.password is not None:
+            return self.password
+        if "" in self._asked:
+            return self._asked[""]
+        answer = self.prompt(what) if self.prompt is not None else None
+        if answer is None:
+            raise PasswordRequired(what)
+        self._asked[""] = answer
+        return answer
+
+    def known(self) -> str | None:
+        """The password given or already asked for, without asking."""
+        return self.password if self.password is not None else self._asked.get("")
+
+    def key_candidates(self) -> list[str]:
+        """Passwords worth trying on a key inside a store, most likely first."""
+        candidates = [p for p in (self.key_password, self.known()) if p is not None]
+        return list(dict.fromkeys(candidates))

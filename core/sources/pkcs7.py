@@ -1,0 +1,48 @@
+"""PKCS#7 / CMS SignedData certificate bundles (.p7b, .p7c), in PEM or DER."""
+
+from __future__ import annotations
+
+from pinscope.core import der
+from pinscope.core.certificate import Certificate
+from pinscope.core.errors import DamagedInput, LoadError
+
+SIGNED_DATA = "1.2.840.113549.1.7.2"
+
+
+def is_signed_data(top: der.Element) -> bool:
+    """A ContentInfo whose content type is signedData."""
+    try:
+        parts = top.children()
+        return bool(parts) and parts[0].is_universal(der.OID) and parts[0].oid() == SIGNED_DATA
+    except der.DERError:
+        return False
+
+
+def certificates(data: bytes) -> list[Certificate]:
+    """The certificates of a SignedData, in the order they are stored.
+
+    Raises:
+        DamagedInput: the structure is not a readable SignedData.
+        LoadError: a certificate inside it is damaged.
+    """
+    try:
+        content_info = der.parse(data).children()
+        if content_info[0].oid() != SIGNED_DATA:
+            raise DamagedInput("the PKCS#7 structure holds no signedData")
+        signed_data = content_info[1].children()[0].children()
+    except (der.DERError, IndexError) as error:
+        raise DamagedInput(f"the PKCS#7 structure is damaged or truncated ({error})") from error
+
+    result = []
+    for part in signed_data:
+        if not part.is_context(0):  # [0] IMPLICIT certificates; [1] holds CRLs
+            continue
+        for index, element in enumerate(part.children(), start=1):
+            if not element.is_universal(der.SEQUENCE):
+                continue  # attribute or other certificate formats
+            try:
+                result.append(Certificate(element.raw))
+            except ValueError as error:
+                reason = str(error).split("\n", 1)[0]
+                raise LoadError(f"certificate {index} of the PKCS#7 bundle is damaged ({reason})") from error
+    return result

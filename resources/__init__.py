@@ -1,0 +1,1 @@
+"""Package data: icons, the desktop entry and sample files."""
