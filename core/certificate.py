@@ -124,6 +124,13 @@ class CertificateDetails:
         return self.subject_attributes == self.issuer_attributes
 
     @property
+    def self_signed(self) -> bool:
+        """Issued by its own key: same name, and no key identifiers that say otherwise."""
+        if not self.self_issued:
+            return False
+        return self.authority_key_id is None or self.authority_key_id == self.subject_key_id
+
+    @property
     def spiffe_ids(self) -> tuple[str, ...]:
         return tuple(uri for uri in self.san.uri if uri.lower().startswith("spiffe://"))
 

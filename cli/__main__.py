@@ -1,0 +1,7 @@
+"""`python -m pinscope.cli`."""
+
+import sys
+
+from pinscope.cli.main import main
+
+sys.exit(main())

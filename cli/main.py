@@ -1,0 +1,182 @@
+"""`pinscope`: the command line. Parses arguments, calls core, prints; holds no certificate logic."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import getpass
+import json
+import logging
+import os
+import sys
+from collections.abc import Sequence
+
+from pinscope.core import __version__, report
+from pinscope.core.errors import PasswordRequired
+from pinscope.core.inspection import Inspection, inspect_bytes, inspect_path
+from pinscope.core.sources import Passwords
+
+EXIT_OK = 0
+EXIT_FINDINGS = 1
+EXIT_UNREADABLE = 2
+
+PASSWORD_OPTIONS = "--password, --password-env VAR or --password-file FILE"
+
+
+class UsageError(Exception):
+    """A problem with the command line itself; printed and exits with status 2."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="pinscope",
+        description="Inspect certificates, keys, keystores and pins. "
+        "With no command, open the window.",
+    )
+    parser.add_argument("--version", action="version", version=f"pinscope {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    inspect = commands.add_parser(
+        "inspect", help="read files and print their certificates, keys and findings",
+        description="Read certificates, keys, CSRs and keystores (the format is detected from "
+        "the content) and print what they hold and what is wrong with them. "
+        "Exit status: 0 nothing wrong, 1 findings of severity error, 2 input unreadable.",
+    )
+    inspect.add_argument("sources", nargs="+", metavar="SOURCE",
+                         help="a file, or - for standard input")
+    inspect.add_argument("--json", action="store_true", help="print the JSON document")
+    _add_password_options(inspect)
+    inspect.add_argument("--at", metavar="ISO-8601", type=_parse_time,
+                         help="judge validity as of this time (default: now)")
+    inspect.add_argument("-v", "--verbose", action="store_true", help="log debug details to stderr")
+
+    gui = commands.add_parser("gui", help="open the window, optionally with sources loaded")
+    gui.add_argument("sources", nargs="*", metavar="SOURCE")
+    return parser
+
+
+def _add_password_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--password", metavar="PASSWORD",
+                       help="password of encrypted files and keystores (visible to other users "
+                       "of this machine: prefer --password-env or --password-file)")
+    group.add_argument("--password-env", metavar="VAR",
+                       help="read the password from environment variable VAR")
+    group.add_argument("--password-file", metavar="FILE",
+                       help="read the password from the first line of FILE")
+    parser.add_argument("--key-password", metavar="PASSWORD",
+                        help="password of keys inside a keystore, when it differs from the "
+                        "store password")
+
+
+def _parse_time(text: str) -> dt.datetime:
+    try:
+        moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"not an ISO 8601 time: {text!r}") from error
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+def passwords_from(args: argparse.Namespace, stdin_is_source: bool) -> Passwords:
+    """Build the password source from the options; a prompt only when a person can answer."""
+    password = args.password
+    if args.password_env:
+        password = os.environ.get(args.password_env)
+        if password is None:
+            raise UsageError(f"the environment variable {args.password_env} is not set")
+    elif args.password_file:
+        try:
+            with open(args.password_file, encoding="utf-8") as handle:
+                password = handle.readline().rstrip("\r\n")
+        except OSError as error:
+            raise UsageError(f"cannot read the password file {args.password_file}: "
+                             f"{error.strerror}") from error
+    prompt = None
+    if not stdin_is_source and sys.stdin is not None and sys.stdin.isatty():
+        prompt = _ask_password
+    return Passwords(password=password, key_password=args.key_password, prompt=prompt)
+
+
+def _ask_password(what: str) -> str | None:
+    try:
+        return getpass.getpass(f"Password for {what}: ")
+    except (EOFError, KeyboardInterrupt):
+        return None
+
+
+def run_inspect(args: argparse.Namespace) -> int:
+    now = args.at or dt.datetime.now(dt.UTC)
+    passwords = passwords_from(args, stdin_is_source="-" in args.sources)
+    inspections = [_inspect_one(source, passwords, now) for source in args.sources]
+
+    if args.json:
+        json.dump(report.document(inspections, now), sys.stdout, indent=2, ensure_ascii=False)
+        sys.stdout.write("\n")
+    else:
+        sys.stdout.write(report.text_report(inspections, now))
+    for inspection in inspections:
+        if inspection.error is not None:
+            print(f"pinscope: {inspection.name}: {_error_message(inspection)}", file=sys.stderr)
+    return exit_status(inspections)
+
+
+def _inspect_one(source: str, passwords: Passwords, now: dt.datetime) -> Inspection:
+    if source == "-":
+        return inspect_bytes(sys.stdin.buffer.read(), "<stdin>", passwords, now)
+    return inspect_path(source, passwords, now)
+
+
+def _error_message(inspection: Inspection) -> str:
+    if isinstance(inspection.error, PasswordRequired):
+        return f"{inspection.error}; give it with {PASSWORD_OPTIONS}"
+    return str(inspection.error)
+
+
+def exit_status(inspections: Sequence[Inspection]) -> int:
+    if any(inspection.error is not None for inspection in inspections):
+        return EXIT_UNREADABLE
+    if any(inspection.has_errors for inspection in inspections):
+        return EXIT_FINDINGS
+    return EXIT_OK
+
+
+def run_gui(sources: Sequence[str]) -> int:
+    try:
+        from pinscope.gui.app import run
+    except ImportError as error:
+        print(f"pinscope: the window cannot start: {error}", file=sys.stderr)
+        return EXIT_UNREADABLE
+    return run(list(sources))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    _configure_output(getattr(args, "verbose", False))
+    try:
+        if args.command == "inspect":
+            return run_inspect(args)
+        return run_gui(getattr(args, "sources", []) or [])
+    except UsageError as error:
+        parser.error(str(error))  # prints usage and exits with status 2
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:  # `pinscope inspect big.pem | head`
+        sys.stderr.close()
+        return EXIT_OK
+    return EXIT_OK
+
+
+def _configure_output(verbose: bool) -> None:
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="replace")
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.WARNING,
+        format="pinscope: %(name)s: %(message)s",
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())
