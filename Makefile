@@ -29,7 +29,8 @@ test: $(TEST_STAMP)
 lint: $(TEST_STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
-	$(BIN)/mypy core
+	mkdir -p build/mypy/pinscope && ln -sfn "$(CURDIR)/core" build/mypy/pinscope/core
+	MYPYPATH=build/mypy $(BIN)/mypy -p pinscope.core
 
 format: $(TEST_STAMP)
 	$(BIN)/ruff format .

@@ -17,7 +17,7 @@ from functools import cached_property
 from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.utils import CryptographyDeprecationWarning
-from cryptography.x509.oid import ExtensionOID
+from cryptography.x509.oid import AuthorityInformationAccessOID, ExtensionOID
 
 from pinscope.core import der, oids
 from pinscope.core.keys import PublicKeyDetails, describe_public_key, describe_unloadable_spki
@@ -55,8 +55,17 @@ class SubjectAltNames:
     other: tuple[OtherName, ...] = ()
 
     def __bool__(self) -> bool:
-        return any((self.dns, self.ip, self.uri, self.email, self.directory,
-                    self.registered_id, self.other))
+        return any(
+            (
+                self.dns,
+                self.ip,
+                self.uri,
+                self.email,
+                self.directory,
+                self.registered_id,
+                self.other,
+            )
+        )
 
 
 @dataclass(frozen=True)
@@ -175,10 +184,12 @@ class Certificate:
 
     @cached_property
     def serial(self) -> int:
-        """The serial number, which may be zero or negative in certificates that break RFC 5280."""
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", CryptographyDeprecationWarning)
-            return self.x509.serial_number
+        """The serial number, which may be zero or negative in certificates that break RFC 5280.
+
+        Read from the DER directly: cryptography warns about such serials, and Pinscope reports
+        them as findings instead.
+        """
+        return der.parse(self.tbs_fields["serial"]).integer()
 
     @cached_property
     def details(self) -> CertificateDetails:
@@ -350,7 +361,10 @@ def _other_name(name: x509.OtherName) -> OtherName:
         if element.is_context(0) and element.constructed:  # some writers keep the [0] wrapper
             element = element.children()[0]
         if element.tag_class == der.CLASS_UNIVERSAL and element.number in (
-            der.UTF8_STRING, der.IA5_STRING, der.PRINTABLE_STRING, der.BMP_STRING,
+            der.UTF8_STRING,
+            der.IA5_STRING,
+            der.PRINTABLE_STRING,
+            der.BMP_STRING,
         ):
             return OtherName(oid, label, element.text())
     except (der.DERError, IndexError):
@@ -405,7 +419,7 @@ class _ExtensionSummary:
             text = ""
         return ExtensionDetails(oid, name, extension.critical, text)
 
-    def _render(self, value: x509.ExtensionType) -> str:  # noqa: PLR0911 - one branch per type
+    def _render(self, value: x509.ExtensionType) -> str:
         if isinstance(value, x509.SubjectAlternativeName):
             self.san = _subject_alt_names(value)
             return ", ".join(general_name_text(name) for name in value)
@@ -441,7 +455,9 @@ class _ExtensionSummary:
             )
             return ", ".join(self.crl_urls)
         if isinstance(value, x509.CertificatePolicies):
-            self.policies = tuple(_policy_text(info.policy_identifier.dotted_string) for info in value)
+            self.policies = tuple(
+                _policy_text(info.policy_identifier.dotted_string) for info in value
+            )
             return ", ".join(self.policies)
         if isinstance(value, x509.NameConstraints):
             self.permitted_subtrees = tuple(map(general_name_text, value.permitted_subtrees or ()))
@@ -449,8 +465,12 @@ class _ExtensionSummary:
             return "; ".join(
                 part
                 for part in (
-                    "permitted: " + ", ".join(self.permitted_subtrees) if self.permitted_subtrees else "",
-                    "excluded: " + ", ".join(self.excluded_subtrees) if self.excluded_subtrees else "",
+                    "permitted: " + ", ".join(self.permitted_subtrees)
+                    if self.permitted_subtrees
+                    else "",
+                    "excluded: " + ", ".join(self.excluded_subtrees)
+                    if self.excluded_subtrees
+                    else "",
                 )
                 if part
             )
@@ -469,23 +489,47 @@ class _ExtensionSummary:
         ocsp, issuers = [], []
         for description in value:
             location = general_name_text(description.access_location).removeprefix("URI:")
-            if description.access_method == x509.AuthorityInformationAccessOID.OCSP:
+            if description.access_method == AuthorityInformationAccessOID.OCSP:
                 ocsp.append(location)
-            elif description.access_method == x509.AuthorityInformationAccessOID.CA_ISSUERS:
+            elif description.access_method == AuthorityInformationAccessOID.CA_ISSUERS:
                 issuers.append(location)
         self.ocsp_urls, self.ca_issuer_urls = tuple(ocsp), tuple(issuers)
         return ", ".join([f"OCSP:{url}" for url in ocsp] + [f"CA Issuers:{url}" for url in issuers])
 
 
 def _subject_alt_names(value: x509.SubjectAlternativeName) -> SubjectAltNames:
+    found: dict[str, list[str]] = {
+        "dns": [],
+        "ip": [],
+        "uri": [],
+        "email": [],
+        "dir": [],
+        "rid": [],
+    }
+    other = []
+    for name in value:
+        if isinstance(name, x509.DNSName):
+            found["dns"].append(name.value)
+        elif isinstance(name, x509.IPAddress):
+            found["ip"].append(str(name.value))
+        elif isinstance(name, x509.UniformResourceIdentifier):
+            found["uri"].append(name.value)
+        elif isinstance(name, x509.RFC822Name):
+            found["email"].append(name.value)
+        elif isinstance(name, x509.DirectoryName):
+            found["dir"].append(name.value.rfc4514_string())
+        elif isinstance(name, x509.RegisteredID):
+            found["rid"].append(name.value.dotted_string)
+        elif isinstance(name, x509.OtherName):
+            other.append(_other_name(name))
     return SubjectAltNames(
-        dns=tuple(value.get_values_for_type(x509.DNSName)),
-        ip=tuple(str(ip) for ip in value.get_values_for_type(x509.IPAddress)),
-        uri=tuple(value.get_values_for_type(x509.UniformResourceIdentifier)),
-        email=tuple(value.get_values_for_type(x509.RFC822Name)),
-        directory=tuple(n.rfc4514_string() for n in value.get_values_for_type(x509.DirectoryName)),
-        registered_id=tuple(o.dotted_string for o in value.get_values_for_type(x509.RegisteredID)),
-        other=tuple(_other_name(name) for name in value if isinstance(name, x509.OtherName)),
+        dns=tuple(found["dns"]),
+        ip=tuple(found["ip"]),
+        uri=tuple(found["uri"]),
+        email=tuple(found["email"]),
+        directory=tuple(found["dir"]),
+        registered_id=tuple(found["rid"]),
+        other=tuple(other),
     )
 
 
@@ -519,4 +563,3 @@ def _generic_text(value: x509.ExtensionType) -> str:
         return value.public_bytes().hex()
     except (NotImplementedError, ValueError, AttributeError):
         return repr(value)
-

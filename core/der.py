@@ -40,13 +40,26 @@ class Element:
     """One tag-length-value inside a buffer; offsets index into `buffer`."""
 
     __slots__ = (
-        "buffer", "constructed", "content_end", "content_start", "end", "number", "start",
+        "buffer",
+        "constructed",
+        "content_end",
+        "content_start",
+        "end",
+        "number",
+        "start",
         "tag_class",
     )
 
-    def __init__(  # noqa: PLR0913 - a plain record, built in one hot loop
-        self, buffer: bytes, tag_class: int, constructed: bool, number: int,
-        start: int, content_start: int, content_end: int, end: int,
+    def __init__(
+        self,
+        buffer: bytes,
+        tag_class: int,
+        constructed: bool,
+        number: int,
+        start: int,
+        content_start: int,
+        content_end: int,
+        end: int,
     ) -> None:
         self.buffer = buffer
         self.tag_class = tag_class
@@ -81,7 +94,9 @@ class Element:
     def expect(self, number: int, what: str) -> Element:
         """Return self if it is the universal type `number`, else raise naming `what`."""
         if not self.is_universal(number):
-            raise DERError(f"expected {what} at offset {self.start}, found tag {self.describe_tag()}")
+            raise DERError(
+                f"expected {what} at offset {self.start}, found tag {self.describe_tag()}"
+            )
         return self
 
     def describe_tag(self) -> str:

@@ -70,8 +70,9 @@ def describe_unloadable_spki(spki_der: bytes) -> PublicKeyDetails:
         algorithm = der.parse(spki_der).children()[0].children()[0].oid()
     except (der.DERError, IndexError):
         algorithm = "unknown"
-    return PublicKeyDetails(oids.name_of(algorithm, oids.PUBLIC_KEY_ALGORITHMS), None, None,
-                            spki_pin(spki_der))
+    return PublicKeyDetails(
+        oids.name_of(algorithm, oids.PUBLIC_KEY_ALGORITHMS), None, None, spki_pin(spki_der)
+    )
 
 
 def same_public_key(private_key: PrivateKeyTypes, public_key: PublicKeyTypes) -> bool:

@@ -14,8 +14,8 @@ from pinscope.core.certificate import Certificate
 from pinscope.core.keys import PublicKeyDetails, spki_pin
 
 __all__ = [
-    "Certificate",
     "CSRDetails",
+    "Certificate",
     "Entry",
     "EntryType",
     "Finding",
@@ -53,7 +53,7 @@ class Finding:
     detail: str
     remedy: str
     certificate: str | None = None
-    """SHA-256 fingerprint (hex) of the certificate concerned; None when it concerns no single one."""
+    """SHA-256 fingerprint (hex) of the certificate concerned; None when it concerns none."""
 
 
 @dataclass(frozen=True)
@@ -117,12 +117,16 @@ class Entry:
     @cached_property
     def pins(self) -> tuple[Pin, ...]:
         """The SPKI pin of every certificate and key in the entry, each value once."""
-        pins = [Pin(spki_pin(cert.spki_der), f"certificate {cert.details.subject}")
-                for cert in self.certificates]
+        pins = [
+            Pin(spki_pin(cert.spki_der), f"certificate {cert.details.subject}")
+            for cert in self.certificates
+        ]
         if self.private_key is not None and self.private_key.public_key is not None:
             pins.append(Pin(self.private_key.public_key.spki_sha256, "private key"))
         if self.csr is not None:
-            pins.append(Pin(self.csr.public_key.spki_sha256, f"certificate request {self.csr.subject}"))
+            pins.append(
+                Pin(self.csr.public_key.spki_sha256, f"certificate request {self.csr.subject}")
+            )
         if self.public_key is not None:
             pins.append(Pin(self.public_key.spki_sha256, "public key"))
         unique: dict[str, Pin] = {}

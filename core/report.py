@@ -85,24 +85,34 @@ def entry_json(entry: Entry, now: dt.datetime) -> dict[str, Any]:
         "type": entry.type.value,
         "certificates": [certificate_json(cert, now) for cert in entry.certificates],
         "pins": [pin_json(pin) for pin in entry.pins],
-        "private_key": None if private_key is None else {
+        "private_key": None
+        if private_key is None
+        else {
             "format": private_key.format,
             "protection": private_key.protection,
             "public_key": _public_key_json(private_key.public_key),
             "matches_certificate": private_key.matches_certificate,
         },
         "public_key": _public_key_json(entry.public_key),
-        "csr": None if entry.csr is None else {
+        "csr": None
+        if entry.csr is None
+        else {
             "subject": entry.csr.subject,
             "public_key": _public_key_json(entry.csr.public_key),
             "signature_algorithm": entry.csr.signature_algorithm,
             "signature_valid": entry.csr.signature_valid,
-            "san": {"dns": list(entry.csr.san_dns), "ip": list(entry.csr.san_ip),
-                    "other": list(entry.csr.san_other)},
+            "san": {
+                "dns": list(entry.csr.san_dns),
+                "ip": list(entry.csr.san_ip),
+                "other": list(entry.csr.san_other),
+            },
             "sha256": entry.csr.sha256,
         },
-        "secret_key": None if entry.secret_key is None else {
-            "algorithm": entry.secret_key.algorithm, "size": entry.secret_key.size,
+        "secret_key": None
+        if entry.secret_key is None
+        else {
+            "algorithm": entry.secret_key.algorithm,
+            "size": entry.secret_key.size,
         },
     }
 
@@ -155,8 +165,11 @@ def certificate_json(cert: Certificate, now: dt.datetime) -> dict[str, Any]:
         "spiffe_ids": list(d.spiffe_ids),
         "key_usage": list(d.key_usage),
         "extended_key_usage": list(d.extended_key_usage),
-        "public_key": {"type": d.public_key.type, "size": d.public_key.size,
-                       "curve": d.public_key.curve},
+        "public_key": {
+            "type": d.public_key.type,
+            "size": d.public_key.size,
+            "curve": d.public_key.curve,
+        },
         "signature_algorithm": d.signature_algorithm,
         "is_ca": d.is_ca,
         "path_length": d.path_length,
@@ -166,8 +179,10 @@ def certificate_json(cert: Certificate, now: dt.datetime) -> dict[str, Any]:
         "authority_info_access": {"ocsp": list(d.ocsp_urls), "ca_issuers": list(d.ca_issuer_urls)},
         "crl_distribution_points": list(d.crl_urls),
         "certificate_policies": list(d.policies),
-        "name_constraints": {"permitted": list(d.permitted_subtrees),
-                             "excluded": list(d.excluded_subtrees)},
+        "name_constraints": {
+            "permitted": list(d.permitted_subtrees),
+            "excluded": list(d.excluded_subtrees),
+        },
         "scts": [{"log_id": sct.log_id, "timestamp": iso(sct.timestamp)} for sct in d.scts],
         "must_staple": d.must_staple,
         "extensions": [
@@ -197,7 +212,9 @@ def _inspection_text(inspection: Inspection, now: dt.datetime) -> str:
         return f"{inspection.name}: cannot read: {inspection.error}\n"
     source = inspection.source
     count = len(source.entries)
-    lines = [f"{source.name}  ({_format_label(source)}, {count} entr{'y' if count == 1 else 'ies'})"]
+    lines = [
+        f"{source.name}  ({_format_label(source)}, {count} entr{'y' if count == 1 else 'ies'})"
+    ]
     for key, value in source.protection.items():
         if value not in (None, [], ""):
             shown = ", ".join(map(str, value)) if isinstance(value, list) else value
@@ -216,7 +233,7 @@ def _format_label(source: Source) -> str:
 
 
 def _entry_text(entry: Entry, now: dt.datetime) -> list[str]:
-    lines = [f"", f"  [{entry.type.value}] {entry.alias}"]
+    lines = ["", f"  [{entry.type.value}] {entry.alias}"]
     for position, cert in enumerate(entry.certificates, start=1):
         lines.extend(_certificate_text(position, cert.details, cert, now))
     key = entry.private_key

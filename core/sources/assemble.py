@@ -103,8 +103,11 @@ def chain_from(leaf: Certificate, pool: Iterable[Certificate]) -> list[Certifica
 
 def leaf_of(group: list[Certificate]) -> Certificate:
     """The certificate in a group that issues none of the others (the first such one)."""
-    issuers = {cert.tbs_fields["issuer"] for cert in group
-               if cert.tbs_fields["issuer"] != cert.tbs_fields["subject"]}
+    issuers = {
+        cert.tbs_fields["issuer"]
+        for cert in group
+        if cert.tbs_fields["issuer"] != cert.tbs_fields["subject"]
+    }
     for cert in group:
         if cert.tbs_fields["subject"] not in issuers:
             return cert
@@ -171,8 +174,11 @@ def assemble_loose(
 
     for loaded in unpaired:
         entries.append(
-            Entry(loaded.label or "private key", EntryType.PRIVATE_KEY,
-                  private_key=loaded.details(matches=None))
+            Entry(
+                loaded.label or "private key",
+                EntryType.PRIVATE_KEY,
+                private_key=loaded.details(matches=None),
+            )
         )
     for csr in csrs:
         entries.append(Entry(csr.subject or "certificate request", EntryType.CSR, csr=csr))

@@ -57,7 +57,9 @@ def load_der(data: bytes, name: str, passwords: Passwords, kind: str = "file") -
     try:
         top = der.parse(data)
     except der.DERError as error:
-        raise DamagedInput(f"the data looks like DER (ASN.1) but is truncated or damaged: {error}") from error
+        raise DamagedInput(
+            f"the data looks like DER (ASN.1) but is truncated or damaged: {error}"
+        ) from error
     structure = classify(top)
 
     if structure == "pkcs12":

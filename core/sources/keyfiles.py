@@ -72,8 +72,9 @@ def encrypted_pkcs8_protection(data: bytes) -> str:
 _DEK_INFO = re.compile(r"^\s*([A-Za-z0-9-]+)\s*,")
 
 
-def load_traditional_encrypted(pem_block: bytes, headers: dict[str, str], passwords: Passwords,
-                               what: str) -> LoadedKey:
+def load_traditional_encrypted(
+    pem_block: bytes, headers: dict[str, str], passwords: Passwords, what: str
+) -> LoadedKey:
     """Decrypt an OpenSSL "traditional" encrypted key (Proc-Type: 4,ENCRYPTED with DEK-Info).
 
     Raises:
@@ -86,7 +87,9 @@ def load_traditional_encrypted(pem_block: bytes, headers: dict[str, str], passwo
     try:
         key = serialization.load_pem_private_key(pem_block, password=password.encode("utf-8"))
     except crypto_exceptions.UnsupportedAlgorithm as error:
-        raise UnsupportedAlgorithm(f"{what} is encrypted with {cipher}, which Pinscope cannot decrypt") from error
+        raise UnsupportedAlgorithm(
+            f"{what} is encrypted with {cipher}, which Pinscope cannot decrypt"
+        ) from error
     except (ValueError, TypeError) as error:
         raise WrongPassword() from error
     return LoadedKey(key, "traditional-encrypted", protection)
@@ -144,8 +147,11 @@ def describe_csr(data: bytes, what: str = "the certificate request") -> CSRDetai
         san = csr.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
         dns = list(san.get_values_for_type(x509.DNSName))
         ips = [str(ip) for ip in san.get_values_for_type(x509.IPAddress)]
-        other = [general_name_text(name) for name in san
-                 if not isinstance(name, x509.DNSName | x509.IPAddress)]
+        other = [
+            general_name_text(name)
+            for name in san
+            if not isinstance(name, x509.DNSName | x509.IPAddress)
+        ]
     except (x509.ExtensionNotFound, ValueError):
         pass
 

@@ -109,11 +109,15 @@ def load_bouncy_castle(data: bytes, name: str, passwords: Passwords) -> Source:
         except (jks.util.KeystoreSignatureException, jks.util.DecryptionFailureException) as error:
             raise WrongPassword() from error
         except _PARSER_ERRORS as error:
-            raise DamagedInput(f"the BKS/UBER keystore is damaged or truncated ({error})") from error
+            raise DamagedInput(
+                f"the BKS/UBER keystore is damaged or truncated ({error})"
+            ) from error
 
     findings: list[Finding] = []
-    entries = [_bks_entry(alias, entry, store_type, passwords, findings)
-               for alias, entry in store.entries.items()]
+    entries = [
+        _bks_entry(alias, entry, store_type, passwords, findings)
+        for alias, entry in store.entries.items()
+    ]
     protection: dict[str, object] = {
         "integrity": _INTEGRITY[store_type],
         "keys": _KEY_PROTECTION[store_type],
@@ -154,8 +158,11 @@ def _java_entry(
         if not _decrypt_entry(entry, passwords):
             findings.append(_key_not_decrypted(alias))
             return Entry(alias, EntryType.SECRET_KEY, secret_key=SecretKeyDetails("unknown", None))
-        return Entry(alias, EntryType.SECRET_KEY,
-                     secret_key=SecretKeyDetails(str(entry.algorithm), int(entry.key_size)))
+        return Entry(
+            alias,
+            EntryType.SECRET_KEY,
+            secret_key=SecretKeyDetails(str(entry.algorithm), int(entry.key_size)),
+        )
     raise DamagedInput(f"the keystore entry {alias!r} has an unknown type")
 
 
@@ -166,21 +173,32 @@ def _bks_entry(
     if isinstance(entry, bks.BksTrustedCertEntry):
         return Entry(alias, EntryType.TRUSTED_CERTIFICATE, (_certificate(entry.cert, alias),))
     if isinstance(entry, bks.BksSecretKeyEntry):
-        return Entry(alias, EntryType.SECRET_KEY, secret_key=SecretKeyDetails("opaque secret", None))
+        return Entry(
+            alias, EntryType.SECRET_KEY, secret_key=SecretKeyDetails("opaque secret", None)
+        )
     if not _decrypt_entry(entry, passwords):
         findings.append(_key_not_decrypted(alias))
-        return Entry(alias, EntryType.PRIVATE_KEY, tuple(chain),
-                     private_key=PrivateKeyDetails(None, store_type, _KEY_PROTECTION[store_type]))
+        return Entry(
+            alias,
+            EntryType.PRIVATE_KEY,
+            tuple(chain),
+            private_key=PrivateKeyDetails(None, store_type, _KEY_PROTECTION[store_type]),
+        )
 
     key_type = entry.type
     if key_type == bks.KEY_TYPE_PRIVATE:
         return _key_entry(alias, entry, chain, store_type, passwords, findings)
     if key_type == bks.KEY_TYPE_SECRET:
         size = len(entry.key) * 8 if getattr(entry, "key", None) else None
-        return Entry(alias, EntryType.SECRET_KEY,
-                     secret_key=SecretKeyDetails(str(entry.algorithm), size))
-    return Entry(alias, EntryType.PUBLIC_KEY, tuple(chain),
-                 public_key=describe_public_key_der(entry.encoded, f"the public key {alias!r}"))
+        return Entry(
+            alias, EntryType.SECRET_KEY, secret_key=SecretKeyDetails(str(entry.algorithm), size)
+        )
+    return Entry(
+        alias,
+        EntryType.PUBLIC_KEY,
+        tuple(chain),
+        public_key=describe_public_key_der(entry.encoded, f"the public key {alias!r}"),
+    )
 
 
 def _key_entry(

@@ -1,4 +1,6 @@
-"""Kubernetes TLS Secrets (`tls.crt`, `tls.key`, `ca.crt`) in YAML or JSON, as cert-manager writes them.
+"""Kubernetes TLS Secrets (`tls.crt`, `tls.key`, `ca.crt`) in YAML or JSON.
+
+Secrets are read as kubectl prints them and as cert-manager writes them.
 
 A manifest may hold many documents (a Certificate, an Issuer, the Secret) or a `kind: List`;
 every Secret with certificate data among them is read. Other keys of the Secret that hold
@@ -10,8 +12,8 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from dataclasses import replace
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from typing import Any
 
 import yaml

@@ -214,7 +214,9 @@ def decrypt(algorithm: der.Element, ciphertext: bytes, password: str | None) -> 
             return _decrypt_pbes2(_require(params), ciphertext, password)
     except (der.DERError, IndexError) as error:
         raise DamagedInput(f"the encryption parameters are malformed: {error}") from error
-    raise UnsupportedAlgorithm(f"encrypted with {unsupported_name(oid)}, which Pinscope cannot decrypt")
+    raise UnsupportedAlgorithm(
+        f"encrypted with {unsupported_name(oid)}, which Pinscope cannot decrypt"
+    )
 
 
 def _require(params: der.Element | None) -> der.Element:
@@ -258,8 +260,9 @@ def _decrypt_pbes2(params: der.Element, ciphertext: bytes, password: str | None)
     kdf, scheme = params.children()[:2]
     cipher_oid = scheme.children()[0].oid()
     if cipher_oid not in _PBES2_CIPHERS:
+        name = unsupported_name(cipher_oid)
         raise UnsupportedAlgorithm(
-            f"encrypted with PBES2 and {unsupported_name(cipher_oid)}, which Pinscope cannot decrypt"
+            f"encrypted with PBES2 and {name}, which Pinscope cannot decrypt"
         )
     _, cipher, key_length = _PBES2_CIPHERS[cipher_oid]
     iv = scheme.children()[1].octets()
@@ -285,7 +288,9 @@ def derive_pbes2_key(kdf: der.Element, password: bytes, key_length: int) -> byte
             raise UnsupportedAlgorithm(f"scrypt parameters N={n}, r={r}, p={p} are too costly")
         return Scrypt(salt=salt, length=key_length, n=n, r=r, p=p).derive(password)
     if kdf_oid != PBKDF2:
-        raise UnsupportedAlgorithm(f"key derivation with {unsupported_name(kdf_oid)} is not supported")
+        raise UnsupportedAlgorithm(
+            f"key derivation with {unsupported_name(kdf_oid)} is not supported"
+        )
 
     iterations = _iterations(params[1])
     prf = "sha1"
@@ -322,7 +327,9 @@ def _legacy_cipher(cipher: str, key: bytes, iv: bytes, ciphertext: bytes) -> byt
     if len(ciphertext) % 8:
         raise DecryptionFailed("ciphertext is not a whole number of blocks")
     if cipher == "rc2":
-        engine = ARC2.new(key, ARC2.MODE_CBC, iv=iv, effective_keylen=len(key) * 8)
+        engine = ARC2.new(  # type: ignore[call-arg]  # the stub omits effective_keylen
+            key, ARC2.MODE_CBC, iv=iv, effective_keylen=len(key) * 8
+        )
     elif cipher == "des":
         engine = DES.new(key, DES.MODE_CBC, iv=iv)
     else:

@@ -174,7 +174,9 @@ def _private_key(data: bytes, block: PEMBlock, passwords: Passwords, out: _Colle
         out.keys.append(keyfiles.load_encrypted_pkcs8(block.body, passwords, what))
     elif "ENCRYPTED" in block.headers.get("Proc-Type", ""):
         pem_text = data[block.start : block.end]
-        out.keys.append(keyfiles.load_traditional_encrypted(pem_text, block.headers, passwords, what))
+        out.keys.append(
+            keyfiles.load_traditional_encrypted(pem_text, block.headers, passwords, what)
+        )
     else:
         fmt = "pkcs8" if block.label == "PRIVATE KEY" else "traditional"
         out.keys.append(LoadedKey(keyfiles.load_private_key_der(block.body, what), fmt))

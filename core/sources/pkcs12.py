@@ -122,7 +122,9 @@ def load_pkcs12(data: bytes, name: str, passwords: Passwords) -> Source:
         for content_info in der.parse_exact(safe_bytes).children():
             _read_content_info(reader, content_info)
     except (der.DERError, IndexError, ValueError) as error:
-        if isinstance(error, WrongPassword | PasswordRequired | UnsupportedAlgorithm | DamagedInput):
+        if isinstance(
+            error, WrongPassword | PasswordRequired | UnsupportedAlgorithm | DamagedInput
+        ):
             raise
         raise DamagedInput(f"the PKCS#12 structure is damaged: {error}") from error
 
@@ -132,8 +134,9 @@ def load_pkcs12(data: bytes, name: str, passwords: Passwords) -> Source:
         "certificates": list(reader.certificate_protection) or ["none"],
         "keys": list(reader.key_protection) or ["none"],
     }
-    return Source(name, "file", "pkcs12", tuple(entries), tuple(reader.findings + findings),
-                  protection)
+    return Source(
+        name, "file", "pkcs12", tuple(entries), tuple(reader.findings + findings), protection
+    )
 
 
 def _check_mac(reader: _Reader, mac: der.Element | None, safe_bytes: bytes) -> str:
@@ -205,10 +208,16 @@ def _pbmac1(params: der.Element, data: bytes, expected: bytes) -> tuple[object, 
     """PBMAC1 (RFC 9579): PBKDF2 over the UTF-8 password, then HMAC."""
     kdf, scheme = params.children()[:2]
     prf_oid = scheme.children()[0].oid()
-    prf = {"1.2.840.113549.2.9": "sha256", "1.2.840.113549.2.10": "sha384",
-           "1.2.840.113549.2.11": "sha512", "1.2.840.113549.2.7": "sha1"}.get(prf_oid)
+    prf = {
+        "1.2.840.113549.2.9": "sha256",
+        "1.2.840.113549.2.10": "sha384",
+        "1.2.840.113549.2.11": "sha512",
+        "1.2.840.113549.2.7": "sha1",
+    }.get(prf_oid)
     if prf is None:
-        raise UnsupportedAlgorithm(f"the PKCS#12 MAC uses PBMAC1 with {pbe.unsupported_name(prf_oid)}")
+        raise UnsupportedAlgorithm(
+            f"the PKCS#12 MAC uses PBMAC1 with {pbe.unsupported_name(prf_oid)}"
+        )
     size = hashlib.new(prf).digest_size
 
     def check(password: str | None) -> bool:
@@ -273,7 +282,9 @@ def _read_safe_contents(reader: _Reader, safe: der.Element, scheme: str, depth: 
         record = _Bag(
             kind=bag_id,
             friendly_name=_friendly_name(attributes),
-            local_key_id=attributes[LOCAL_KEY_ID][0].octets() if LOCAL_KEY_ID in attributes else None,
+            local_key_id=attributes[LOCAL_KEY_ID][0].octets()
+            if LOCAL_KEY_ID in attributes
+            else None,
             java_trusted=JAVA_TRUSTED_KEY_USAGE in attributes,
             protection=scheme,
         )
@@ -356,8 +367,11 @@ def _entries(bags: list[_Bag]) -> tuple[list[Entry], list[Finding]]:
             if finding:
                 findings.append(finding)
         elif bag.secret is not None:
-            entries.append(Entry(bag.friendly_name or "secret key", EntryType.SECRET_KEY,
-                                 secret_key=bag.secret))
+            entries.append(
+                Entry(
+                    bag.friendly_name or "secret key", EntryType.SECRET_KEY, secret_key=bag.secret
+                )
+            )
 
     loose = [bag for bag in certificates if bag.certificate and bag.certificate.sha256 not in used]
     for bag in [b for b in loose if b.java_trusted]:
@@ -378,8 +392,10 @@ def _key_entry(
     """A key with its certificate (by localKeyId, else by public key) and that one's issuers."""
     leaf = None
     if loaded.local_key_id is not None:
-        leaf = next((bag.certificate for bag in certificates
-                     if bag.local_key_id == loaded.local_key_id), None)
+        leaf = next(
+            (bag.certificate for bag in certificates if bag.local_key_id == loaded.local_key_id),
+            None,
+        )
     if leaf is None and loaded.key is not None:
         leaf = next((cert for cert in pool if key_matches(loaded.key, cert)), None)
     alias = loaded.label or (leaf.details.short_name() if leaf else "private key")

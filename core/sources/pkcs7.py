@@ -44,5 +44,7 @@ def certificates(data: bytes) -> list[Certificate]:
                 result.append(Certificate(element.raw))
             except ValueError as error:
                 reason = str(error).split("\n", 1)[0]
-                raise LoadError(f"certificate {index} of the PKCS#7 bundle is damaged ({reason})") from error
+                raise LoadError(
+                    f"certificate {index} of the PKCS#7 bundle is damaged ({reason})"
+                ) from error
     return result

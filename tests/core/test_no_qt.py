@@ -31,5 +31,7 @@ def test_importing_all_of_core_loads_no_qt() -> None:
         "    importlib.import_module(m.name)\n"
         f"print([m for m in sys.modules if m.split('.')[0] in {QT_MODULES!r}])\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
     assert result.stdout.strip() == "[]"
