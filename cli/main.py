@@ -121,20 +121,20 @@ def _ask_password(what: str) -> str | None:
 def run_inspect(args: argparse.Namespace) -> int:
     now = args.at or dt.datetime.now(dt.UTC)
     passwords = passwords_from(args, stdin_is_source="-" in args.sources)
-    inspections = [_inspect_one(source, passwords, now) for source in args.sources]
+    inspections = [
+        _with_option_hint(_inspect_one(source, passwords, now)) for source in args.sources
+    ]
 
     if args.json:
         # Indented for a person at a terminal; compact (and much faster) for programs.
         indent = 2 if sys.stdout.isatty() else None
-        sys.stdout.write(
-            json.dumps(report.document(inspections, now), indent=indent, ensure_ascii=False)
-        )
-        sys.stdout.write("\n")
+        document = report.document(inspections, now)
+        sys.stdout.write(json.dumps(document, indent=indent, ensure_ascii=False) + "\n")
+        for inspection in inspections:  # the text report says this itself
+            if inspection.error is not None:
+                print(f"pinscope: {inspection.name}: {inspection.error}", file=sys.stderr)
     else:
         sys.stdout.write(report.text_report(inspections, now))
-    for inspection in inspections:
-        if inspection.error is not None:
-            print(f"pinscope: {inspection.name}: {_error_message(inspection)}", file=sys.stderr)
     return exit_status(inspections)
 
 
@@ -144,10 +144,11 @@ def _inspect_one(source: str, passwords: Passwords, now: dt.datetime) -> Inspect
     return inspect_path(source, passwords, now)
 
 
-def _error_message(inspection: Inspection) -> str:
+def _with_option_hint(inspection: Inspection) -> Inspection:
+    """Name the command line's password options in a "password required" message."""
     if isinstance(inspection.error, PasswordRequired):
-        return f"{inspection.error}; give it with {PASSWORD_OPTIONS}"
-    return str(inspection.error)
+        inspection.error.args = (f"{inspection.error}; give it with {PASSWORD_OPTIONS}",)
+    return inspection
 
 
 def exit_status(inspections: Sequence[Inspection]) -> int:

@@ -10,6 +10,7 @@ import base64
 import datetime as dt
 import hashlib
 import logging
+import re
 import warnings
 from dataclasses import dataclass
 from functools import cached_property
@@ -20,6 +21,7 @@ from cryptography.utils import CryptographyDeprecationWarning
 from cryptography.x509.oid import AuthorityInformationAccessOID, ExtensionOID
 
 from pinscope.core import der, oids
+from pinscope.core.errors import DamagedInput
 from pinscope.core.keys import PublicKeyDetails, describe_public_key, describe_unloadable_spki
 
 logger = logging.getLogger(__name__)
@@ -196,11 +198,80 @@ class Certificate:
         return describe_certificate(self)
 
 
+_PARSE_PROBLEMS = {
+    "ShortData": "the data ends early",
+    "ExtraData": "extra bytes follow it",
+    "UnexpectedTag": "a field has an unexpected type",
+    "InvalidValue": "a field has an invalid value",
+    "InvalidLength": "a length is invalid",
+    "IntegerOverflow": "a number is too large",
+    "EncodedDefault": "it is not valid DER (a default value is encoded)",
+    "InvalidSetOrdering": "it is not valid DER (a SET is out of order)",
+}
+_PARSE_LOCATION = re.compile(r"location: \[([^\]]*)\]")
+
+
+def load_certificate(data: bytes, what: str) -> Certificate:
+    """Parse one DER certificate, or say in words why it is not one.
+
+    Raises:
+        DamagedInput: the bytes are truncated, not DER, or not a valid X.509 certificate.
+    """
+    try:
+        der.parse_exact(data)
+    except der.DERError as error:
+        raise DamagedInput(f"{what} is truncated or damaged: {error}") from error
+    try:
+        return Certificate(data)
+    except ValueError as error:
+        raise DamagedInput(
+            f"{what} is not a valid X.509 certificate: {parse_problem(error)}"
+        ) from error
+
+
+def parse_problem(error: Exception) -> str:
+    """A readable reason from cryptography's parser error, which is written for developers."""
+    message = str(error)
+    for kind, text in _PARSE_PROBLEMS.items():
+        if kind in message:
+            location = _PARSE_LOCATION.search(message)
+            fields = location.group(1).replace('"', "").replace("::", ".") if location else ""
+            return f"{text} (in {fields})" if fields else text
+    return message.split("\n", 1)[0].rstrip(".")
+
+
 def load_der_quietly(data: bytes) -> x509.Certificate:
-    """Parse DER, silencing cryptography's warnings (negative serials become findings instead)."""
+    """Parse DER, silencing cryptography's warnings (negative serials become findings instead).
+
+    cryptography warns about serial numbers that are zero or negative and has announced it will
+    refuse them; such a certificate is then parsed with its serial replaced, for display only:
+    fingerprints, the SPKI pin and the serial shown all come from the original bytes.
+    """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", CryptographyDeprecationWarning)
-        return x509.load_der_x509_certificate(data)
+        try:
+            return x509.load_der_x509_certificate(data)
+        except ValueError:
+            patched = _with_positive_serial(data)
+            if patched is None:
+                raise
+            return x509.load_der_x509_certificate(patched)
+
+
+def _with_positive_serial(data: bytes) -> bytes | None:
+    """The certificate re-encoded with serial 1 when its serial is not positive, else None."""
+    try:
+        certificate = der.parse_exact(data)
+        tbs, *rest = certificate.children()
+        fields = tbs.children()
+        index = 1 if fields and fields[0].is_context(0) else 0
+        if fields[index].integer() > 0:
+            return None
+    except (der.DERError, IndexError, ValueError):
+        return None
+    fields[index] = der.parse(der.encode(der.INTEGER, b"\x01"))
+    new_tbs = der.encode(0x30, b"".join(field.raw for field in fields))
+    return der.encode(0x30, new_tbs + b"".join(part.raw for part in rest))
 
 
 def tbs_fields(tbs: der.Element) -> dict[str, bytes]:
@@ -279,12 +350,89 @@ def describe_name(
     """
     cached = _name_cache.get(raw)
     if cached is None:
+        cached = _decode_plain_name(raw)
+    if cached is None:
         name = parsed.subject if which == "subject" else parsed.issuer
         cached = (name.rfc4514_string(), name_attributes(name))
+    if raw not in _name_cache:
         if len(_name_cache) >= _NAME_CACHE_LIMIT:
             _name_cache.clear()
         _name_cache[raw] = cached
     return cached
+
+
+# Short names cryptography's rfc4514_string uses; every other attribute shows as its dotted OID.
+_RFC4514_NAMES = {
+    "2.5.4.3": "CN",
+    "2.5.4.7": "L",
+    "2.5.4.8": "ST",
+    "2.5.4.10": "O",
+    "2.5.4.11": "OU",
+    "2.5.4.6": "C",
+    "2.5.4.9": "STREET",
+    "0.9.2342.19200300.100.1.25": "DC",
+    "0.9.2342.19200300.100.1.1": "UID",
+}
+_PLAIN_STRING_CODECS = {
+    der.UTF8_STRING: "utf-8",
+    der.PRINTABLE_STRING: "ascii",
+    der.IA5_STRING: "ascii",
+    0x12: "ascii",  # NumericString
+    0x1A: "ascii",  # VisibleString
+    der.BMP_STRING: "utf-16-be",
+}
+_RFC4514_SPECIALS = str.maketrans(
+    {
+        "\\": "\\\\",
+        '"': '\\"',
+        "+": "\\+",
+        ",": "\\,",
+        ";": "\\;",
+        "<": "\\<",
+        ">": "\\>",
+        "\0": "\\00",
+    }
+)
+
+
+def _decode_plain_name(raw: bytes) -> tuple[str, tuple[NameAttribute, ...]] | None:
+    """Decode a Name made only of ordinary string attributes, as cryptography would print it.
+
+    Building cryptography's Name objects dominates the cost of large bundles; this reads the
+    common case straight from DER and returns None for anything unusual, which then goes the
+    slow, exact way.
+    """
+    try:
+        rdns = []
+        attributes = []
+        for rdn in der.parse_exact(raw).children():
+            parts = []
+            for pair in rdn.children():
+                oid_element, value_element = pair.children()
+                codec = _PLAIN_STRING_CODECS.get(value_element.number)
+                if codec is None or value_element.tag_class != der.CLASS_UNIVERSAL:
+                    return None
+                oid = oid_element.oid()
+                value = value_element.content.decode(codec)
+                attributes.append(
+                    NameAttribute(oids.name_of(oid, oids.NAME_ATTRIBUTES), oid, value)
+                )
+                parts.append(f"{_RFC4514_NAMES.get(oid, oid)}={_escape_value(value)}")
+            rdns.append("+".join(parts))
+    except (der.DERError, ValueError):
+        return None
+    return ",".join(reversed(rdns)), tuple(attributes)
+
+
+def _escape_value(value: str) -> str:
+    if not value:
+        return ""
+    value = value.translate(_RFC4514_SPECIALS)
+    if value[0] == "#" or (value[0] == " " and len(value) > 1):
+        value = "\\" + value
+    if value[-1] == " ":
+        value = value[:-1] + "\\ "
+    return value
 
 
 def name_attributes(name: x509.Name) -> tuple[NameAttribute, ...]:

@@ -173,6 +173,15 @@ def encode_oid(dotted: str) -> bytes:
     return bytes(out)
 
 
+def encode(first_byte: int, content: bytes) -> bytes:
+    """Encode one element with a low tag number (`first_byte` holds class, form and number)."""
+    length = len(content)
+    if length < 0x80:
+        return bytes([first_byte, length]) + content
+    size = (length.bit_length() + 7) // 8
+    return bytes([first_byte, 0x80 | size]) + length.to_bytes(size, "big") + content
+
+
 def _read_children(buffer: bytes, start: int, end: int, depth: int) -> list[Element]:
     children = []
     offset = start

@@ -11,17 +11,21 @@ import base64
 import binascii
 import logging
 import re
+from dataclasses import replace
 from pathlib import Path
 
 from pinscope.core.errors import EmptyInput, LoadError, UnsupportedFormat
-from pinscope.core.model import Source
-from pinscope.core.sources import binary, keystore, kubernetes, pem
+from pinscope.core.model import Finding, Severity, Source
+from pinscope.core.sources import binary, pem
 from pinscope.core.sources.passwords import PasswordPrompt, Passwords
 
 __all__ = ["PasswordPrompt", "Passwords", "load_bytes", "load_path"]
 
 logger = logging.getLogger(__name__)
 
+# Keystore magic numbers: JKS, JCEKS; Bouncy Castle stores start with their version, 1 or 2.
+_JAVA_MAGIC = (b"\xfe\xed\xfe\xed", b"\xce\xce\xce\xce")
+_BOUNCY_CASTLE_VERSIONS = (b"\x00\x00\x00\x01", b"\x00\x00\x00\x02")
 _BASE64_TEXT = re.compile(rb"[A-Za-z0-9+/=\s]+")
 _UTF8_BOM = b"\xef\xbb\xbf"
 MAX_INPUT_BYTES = 256 * 1024 * 1024
@@ -62,24 +66,55 @@ def load_bytes(
         UnsupportedAlgorithm: all subclasses of LoadError.
     """
     passwords = passwords if passwords is not None else Passwords()
-    data = _normalise_text_encoding(data)
+    source = _load(_normalise_text_encoding(data), name, passwords, kind)
+    if not source.entries and not source.findings:
+        return replace(source, findings=(_empty_container(source),))
+    return source
+
+
+def _load(data: bytes, name: str, passwords: Passwords, kind: str) -> Source:
     if not data.strip():
         raise EmptyInput(f"{name} is empty" if data == b"" else f"{name} holds only whitespace")
     logger.debug("loading %s (%d bytes)", name, len(data))
 
-    if data[:4] in (keystore.JKS_MAGIC, keystore.JCEKS_MAGIC):
+    # pyjks and PyYAML are imported only when a file needs them: they slow every start-up.
+    if data[:4] in _JAVA_MAGIC:
+        from pinscope.core.sources import keystore
+
         return keystore.load_java_keystore(data, name, passwords)
-    if keystore.is_bouncy_castle(data):
+    if data[:4] in _BOUNCY_CASTLE_VERSIONS:
+        from pinscope.core.sources import keystore
+
         return keystore.load_bouncy_castle(data, name, passwords)
     if data[0] == 0x30:
         return binary.load_der(data, name, passwords, kind)
     if pem.contains_pem(data):
         return pem.load_pem(data, name, passwords, kind)
-    if kubernetes.looks_like_manifest(data):
+    if _looks_like_manifest(data):
+        from pinscope.core.sources import kubernetes
+
         return kubernetes.load_kubernetes(data, name, passwords, _nested)
     if _BASE64_TEXT.fullmatch(data.strip()):
         return _load_bare_base64(data, name, passwords, kind)
     raise UnsupportedFormat(_describe_unknown(data))
+
+
+def _empty_container(source: Source) -> Finding:
+    return Finding(
+        code="source.empty",
+        severity=Severity.WARNING,
+        title="The file holds nothing to show",
+        detail=f"The {source.format} file was read, but it holds no certificates, keys or "
+        "requests.",
+        remedy="Check that this is the file you meant; it may have been exported without its "
+        "content.",
+    )
+
+
+def _looks_like_manifest(text: bytes) -> bool:
+    """YAML or JSON that may hold a Kubernetes Secret."""
+    head = text.lstrip()[:4096]
+    return head.startswith((b"{", b"apiVersion", b"kind", b"---", b"#")) or b"tls.crt" in head
 
 
 def _nested(data: bytes, name: str, passwords: Passwords) -> Source:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pinscope.core import der
-from pinscope.core.certificate import Certificate
+from pinscope.core.certificate import load_certificate
 from pinscope.core.errors import DamagedInput, UnsupportedFormat
 from pinscope.core.model import Source
 from pinscope.core.sources import keyfiles, pkcs7, pkcs12
@@ -70,11 +70,7 @@ def load_der(data: bytes, name: str, passwords: Passwords, kind: str = "file") -
 
     body = top.raw
     if structure == "certificate":
-        try:
-            cert = Certificate(body)
-        except ValueError as error:
-            reason = str(error).split("\n", 1)[0]
-            raise DamagedInput(f"the DER certificate is damaged ({reason})") from error
+        cert = load_certificate(body, "the DER certificate")
         entries, _ = assemble_loose([cert], [], [], [])
         return Source(name, kind, "der", tuple(entries))
     if structure == "csr":

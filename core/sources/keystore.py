@@ -12,8 +12,8 @@ from typing import Any
 import jks
 from jks import bks
 
-from pinscope.core.certificate import Certificate
-from pinscope.core.errors import DamagedInput, LoadError, PasswordRequired, WrongPassword
+from pinscope.core.certificate import Certificate, load_certificate
+from pinscope.core.errors import DamagedInput, PasswordRequired, WrongPassword
 from pinscope.core.model import (
     Entry,
     EntryType,
@@ -60,10 +60,6 @@ _PARSER_ERRORS = (
     OverflowError,
     EOFError,
 )
-
-
-def is_bouncy_castle(data: bytes) -> bool:
-    return data[:4] in (b"\x00\x00\x00\x01", b"\x00\x00\x00\x02")
 
 
 def load_java_keystore(data: bytes, name: str, passwords: Passwords) -> Source:
@@ -259,7 +255,4 @@ def _key_not_decrypted(alias: str) -> Finding:
 
 
 def _certificate(data: bytes, alias: str) -> Certificate:
-    try:
-        return Certificate(bytes(data))
-    except ValueError as error:
-        raise LoadError(f"the certificate under alias {alias!r} is damaged ({error})") from error
+    return load_certificate(bytes(data), f"the certificate under alias {alias!r}")

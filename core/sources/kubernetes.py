@@ -32,11 +32,6 @@ _INVALID = b"\0invalid base64"  # marks a value that did not decode
 NestedLoader = Callable[[bytes, str, Passwords], Source]
 
 
-def looks_like_manifest(text: bytes) -> bool:
-    head = text.lstrip()[:4096]
-    return head.startswith((b"{", b"apiVersion", b"kind", b"---", b"#")) or b"tls.crt" in head
-
-
 def load_kubernetes(data: bytes, name: str, passwords: Passwords, nested: NestedLoader) -> Source:
     """Read every TLS Secret in a YAML or JSON manifest.
 

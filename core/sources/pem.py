@@ -13,8 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from pinscope.core import der
-from pinscope.core.certificate import Certificate
-from pinscope.core.errors import LoadError, PasswordRequired
+from pinscope.core.certificate import Certificate, load_certificate
+from pinscope.core.errors import DamagedInput, LoadError, PasswordRequired, UnsupportedFormat
 from pinscope.core.model import CSRDetails, Finding, PublicKeyDetails, Severity, Source
 from pinscope.core.sources import keyfiles, pkcs7
 from pinscope.core.sources.assemble import LoadedKey, assemble_loose
@@ -109,7 +109,8 @@ def collect_blocks(data: bytes, blocks: list[PEMBlock], passwords: Passwords) ->
     """Decode each block; damaged ones become findings. Encrypted keys ask for a password.
 
     Raises:
-        LoadError: nothing in the file could be read (the first block's error says why).
+        DamagedInput: no block could be read; the first damaged block says why.
+        UnsupportedFormat: the blocks are all of kinds Pinscope does not read (CRLs...).
         PasswordRequired: the file holds nothing but a key no password was given for.
     """
     collected = _Collected()
@@ -131,11 +132,21 @@ def collect_blocks(data: bytes, blocks: list[PEMBlock], passwords: Passwords) ->
         for block in collected.locked_keys:
             collected.keys.append(LoadedKey(None, _locked_format(block), _locked_protection(block)))
             collected.findings.append(_key_locked(data, block))
-    if not readable and collected.findings and len(collected.findings) == len(blocks):
-        first = blocks[0]
-        reason = first.error or collected.findings[0].detail
-        raise LoadError(_where(data, first) + ": " + reason.split(": ", 1)[-1])
+    if not readable:
+        _raise_for_nothing_readable(data, blocks, collected)
     return collected
+
+
+def _raise_for_nothing_readable(data: bytes, blocks: list[PEMBlock], collected: _Collected) -> None:
+    damaged = [f for f in collected.findings if f.code == "source.damaged-block"]
+    if damaged:
+        first = damaged[0]
+        more = f" (and {len(damaged) - 1} more damaged blocks)" if len(damaged) > 1 else ""
+        raise DamagedInput(f"no block could be read: {first.detail.split('. The other')[0]}{more}")
+    labels = ", ".join(sorted({block.label for block in blocks})) or "no blocks"
+    raise UnsupportedFormat(
+        f"the PEM text holds only {labels}, and no certificate, key or certificate request"
+    )
 
 
 def _collect(data: bytes, block: PEMBlock, passwords: Passwords, out: _Collected) -> None:
@@ -162,10 +173,7 @@ def _certificate(data: bytes, block: PEMBlock, passwords: Passwords, out: _Colle
             body = der.parse(body).raw
         except der.DERError as error:
             raise LoadError(f"the certificate is truncated or damaged ({error})") from error
-    try:
-        out.certs.append(Certificate(body))
-    except ValueError as error:
-        raise LoadError(f"it is not a valid certificate ({_short(error)})") from error
+    out.certs.append(load_certificate(body, "the certificate"))
 
 
 def _private_key(data: bytes, block: PEMBlock, passwords: Passwords, out: _Collected) -> None:
@@ -218,10 +226,6 @@ def _line_of(data: bytes, offset: int) -> int:
 
 def _where(data: bytes, block: PEMBlock) -> str:
     return f"Block {block.index} ({block.label}, line {_line_of(data, block.start)})"
-
-
-def _short(error: Exception) -> str:
-    return str(error).split("\n", 1)[0].rstrip(".")
 
 
 def damaged_block(data: bytes, block: PEMBlock, reason: str) -> Finding:

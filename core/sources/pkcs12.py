@@ -14,7 +14,7 @@ import logging
 from dataclasses import dataclass, field
 
 from pinscope.core import der
-from pinscope.core.certificate import Certificate
+from pinscope.core.certificate import Certificate, load_certificate
 from pinscope.core.errors import DamagedInput, PasswordRequired, UnsupportedAlgorithm, WrongPassword
 from pinscope.core.model import Entry, EntryType, Finding, SecretKeyDetails, Severity, Source
 from pinscope.core.sources import pbe
@@ -298,7 +298,8 @@ def _read_bag(reader: _Reader, record: _Bag, value: der.Element) -> None:
         if cert_parts[0].oid() != X509_CERTIFICATE:
             logger.debug("skipping a non-X.509 certificate bag")
             return
-        record.certificate = Certificate(cert_parts[1].children()[0].octets())
+        cert_der = cert_parts[1].children()[0].octets()
+        record.certificate = load_certificate(cert_der, "a certificate in the PKCS#12 file")
         reader.certificate_protection[record.protection or "none"] = None
     elif record.kind == KEY_BAG:
         reader.key_protection[record.protection or "none"] = None

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from pinscope.core import der
-from pinscope.core.certificate import Certificate
-from pinscope.core.errors import DamagedInput, LoadError
+from pinscope.core.certificate import Certificate, load_certificate
+from pinscope.core.errors import DamagedInput
 
 SIGNED_DATA = "1.2.840.113549.1.7.2"
 
@@ -22,8 +22,8 @@ def certificates(data: bytes) -> list[Certificate]:
     """The certificates of a SignedData, in the order they are stored.
 
     Raises:
-        DamagedInput: the structure is not a readable SignedData.
-        LoadError: a certificate inside it is damaged.
+        DamagedInput: the structure is not a readable SignedData, or a certificate in it is
+            damaged.
     """
     try:
         content_info = der.parse(data).children()
@@ -40,11 +40,6 @@ def certificates(data: bytes) -> list[Certificate]:
         for index, element in enumerate(part.children(), start=1):
             if not element.is_universal(der.SEQUENCE):
                 continue  # attribute or other certificate formats
-            try:
-                result.append(Certificate(element.raw))
-            except ValueError as error:
-                reason = str(error).split("\n", 1)[0]
-                raise LoadError(
-                    f"certificate {index} of the PKCS#7 bundle is damaged ({reason})"
-                ) from error
+            what = f"certificate {index} of the PKCS#7 bundle"
+            result.append(load_certificate(element.raw, what))
     return result
