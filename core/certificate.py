@@ -177,7 +177,8 @@ class Certificate:
     @cached_property
     def tbs_fields(self) -> dict[str, bytes]:
         """The raw TBSCertificate fields by name: serial, issuer, subject, spki..."""
-        return tbs_fields(der.parse_exact(self.der).children()[0])
+        certificate = der.parse(self.der)
+        return tbs_fields(der.parse(self.der, certificate.content_start))
 
     @cached_property
     def spki_der(self) -> bytes:
