@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QLabel, QMainWindow
 
 from pinscope.core import __version__
@@ -19,6 +20,7 @@ class MainWindow(QMainWindow):
         # TODO(#6): sources, entries, certificate details and findings panes.
         placeholder = QLabel(f"Pinscope {__version__}\n\nOpen a certificate, key or keystore.")
         placeholder.setObjectName("placeholder")
+        placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.setCentralWidget(placeholder)
 
 
