@@ -224,6 +224,10 @@ def load_certificate(data: bytes, what: str) -> Certificate:
         raise DamagedInput(f"{what} is truncated or damaged: {error}") from error
     try:
         return Certificate(data)
+    except x509.InvalidVersion as error:
+        raise DamagedInput(
+            f"{what} has an X.509 version ({error.parsed_version}) that does not exist"
+        ) from error
     except ValueError as error:
         raise DamagedInput(
             f"{what} is not a valid X.509 certificate: {parse_problem(error)}"

@@ -26,6 +26,7 @@ logger = logging.getLogger(__name__)
 # Keystore magic numbers: JKS, JCEKS; Bouncy Castle stores start with their version, 1 or 2.
 _JAVA_MAGIC = (b"\xfe\xed\xfe\xed", b"\xce\xce\xce\xce")
 _BOUNCY_CASTLE_VERSIONS = (b"\x00\x00\x00\x01", b"\x00\x00\x00\x02")
+_MANIFEST_KEYS = re.compile(rb'^\s*(?:"?apiVersion"?|"?kind"?)\s*:\s*"?[A-Za-z]', re.MULTILINE)
 _BASE64_TEXT = re.compile(rb"[A-Za-z0-9+/=\s]+")
 _UTF8_BOM = b"\xef\xbb\xbf"
 MAX_INPUT_BYTES = 256 * 1024 * 1024
@@ -88,6 +89,14 @@ def _load(data: bytes, name: str, passwords: Passwords, kind: str) -> Source:
         return keystore.load_bouncy_castle(data, name, passwords)
     if data[0] == 0x30:
         return binary.load_der(data, name, passwords, kind)
+    # A Secret's stringData holds PEM text, so the manifest check comes first; it wants
+    # `apiVersion:` or `kind:` keys, which no PEM bundle's comments carry.
+    if _MANIFEST_KEYS.search(data[:65536]) or (
+        not pem.contains_pem(data) and _looks_like_manifest(data)
+    ):
+        from pinscope.core.sources import kubernetes
+
+        return kubernetes.load_kubernetes(data, name, passwords, _nested)
     if pem.contains_pem(data):
         return pem.load_pem(data, name, passwords, kind)
     if _looks_like_manifest(data):

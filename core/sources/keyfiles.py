@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 
 from pinscope.core import der, oids
-from pinscope.core.certificate import general_name_text
+from pinscope.core.certificate import general_name_text, parse_problem
 from pinscope.core.errors import DamagedInput, UnsupportedAlgorithm, WrongPassword
 from pinscope.core.keys import PublicKeyDetails, describe_public_key
 from pinscope.core.model import CSRDetails
@@ -129,8 +129,12 @@ def describe_csr(data: bytes, what: str = "the certificate request") -> CSRDetai
         subject = csr.subject.rfc4514_string()
         signature_oid = csr.signature_algorithm_oid.dotted_string
         signature_valid = csr.is_signature_valid
+    except x509.InvalidVersion as error:
+        raise DamagedInput(
+            f"{what} has a version ({error.parsed_version}) that does not exist"
+        ) from error
     except (ValueError, TypeError) as error:
-        raise DamagedInput(f"{what} is damaged: {error}") from error
+        raise DamagedInput(f"{what} is damaged: {parse_problem(error)}") from error
 
     try:
         spki = der.parse_exact(data).children()[0].children()[2].raw

@@ -7,13 +7,20 @@ from __future__ import annotations
 
 import logging
 import struct
+import warnings
 from typing import Any
 
 import jks
 from jks import bks
 
+from pinscope.core import der
 from pinscope.core.certificate import Certificate, load_certificate
-from pinscope.core.errors import DamagedInput, PasswordRequired, WrongPassword
+from pinscope.core.errors import (
+    DamagedInput,
+    PasswordRequired,
+    UnsupportedAlgorithm,
+    WrongPassword,
+)
 from pinscope.core.model import (
     Entry,
     EntryType,
@@ -45,8 +52,11 @@ _INTEGRITY = {
     "uber": "whole store encrypted with pbeWithSHAAndTwofish-CBC, SHA-1 checksum",
 }
 
-# pyjks is a third-party parser: on malformed input it can raise struct, index, unicode and
-# even NameError. Everything it raises for bad bytes is translated to DamagedInput here.
+# Java's defaults are in the thousands (JCEKS: 200,000 in recent JDKs; BKS: 1,024).
+MAX_KEY_ITERATIONS = 1_000_000
+
+# pyjks (and javaobj beneath it) are third-party parsers: on malformed input they raise struct,
+# index, unicode, runtime and even NameError. Everything it raises for bad bytes is translated to DamagedInput here.
 _PARSER_ERRORS = (
     jks.util.KeystoreException,
     struct.error,
@@ -59,6 +69,8 @@ _PARSER_ERRORS = (
     UnicodeError,
     OverflowError,
     EOFError,
+    RuntimeError,  # javaobj, deserialising JCEKS sealed objects
+    OSError,
 )
 
 
@@ -92,16 +104,17 @@ def load_java_keystore(data: bytes, name: str, passwords: Passwords) -> Source:
 
 def load_bouncy_castle(data: bytes, name: str, passwords: Passwords) -> Source:
     """Read a BKS (v1 or v2) or UBER keystore; both need the store password."""
+    _check_store_iterations(data)
     password = passwords.require("this BKS or UBER keystore")
     store_type = "bks"
     try:
-        store = bks.BksKeyStore.loads(data, password, try_decrypt_keys=True)
+        store = bks.BksKeyStore.loads(data, password, try_decrypt_keys=False)
     except jks.util.KeystoreSignatureException as error:
         raise WrongPassword() from error
     except _PARSER_ERRORS:
         store_type = "uber"
         try:
-            store = bks.UberKeyStore.loads(data, password, try_decrypt_keys=True)
+            store = _load_uber(data, password)
         except (jks.util.KeystoreSignatureException, jks.util.DecryptionFailureException) as error:
             raise WrongPassword() from error
         except _PARSER_ERRORS as error:
@@ -122,9 +135,64 @@ def load_bouncy_castle(data: bytes, name: str, passwords: Passwords) -> Source:
     return Source(name, "file", store_type, tuple(entries), tuple(findings), protection)
 
 
+def _load_uber(data: bytes, password: str) -> Any:
+    """UBER needs Twofish from the `twofish` package, which imports the `imp` module: deprecated
+    on Python 3.11 and gone from 3.12."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            return bks.UberKeyStore.loads(data, password, try_decrypt_keys=False)
+    except ImportError as error:
+        raise UnsupportedAlgorithm(
+            "this looks like an UBER keystore, which is encrypted with Twofish; the twofish "
+            "package Pinscope uses for it does not load on this Python"
+        ) from error
+
+
+def _check_store_iterations(data: bytes) -> None:
+    """BKS and UBER headers: version, salt, iteration count. pyjks would run any count."""
+    try:
+        (salt_length,) = struct.unpack_from(">I", data, 4)
+        (iterations,) = struct.unpack_from(">I", data, 8 + salt_length)
+    except struct.error as error:
+        raise DamagedInput(
+            "the BKS/UBER keystore is truncated: its header is incomplete"
+        ) from error
+    _check_iterations(iterations, "the keystore")
+
+
+def _check_iterations(iterations: int, what: str) -> None:
+    if not 0 < iterations <= MAX_KEY_ITERATIONS:
+        raise DamagedInput(
+            f"{what} claims {iterations} key derivation rounds; real keystores use at most a few "
+            "hundred thousand, so the file is damaged or hostile"
+        )
+
+
+def _entry_iterations(entry: Any) -> int | None:
+    """The key derivation rounds protecting an encrypted entry, read before pyjks runs them."""
+    encrypted = getattr(entry, "_encrypted", None)
+    try:
+        if isinstance(entry, jks.PrivateKeyEntry) and isinstance(encrypted, bytes):
+            algorithm = der.parse(encrypted).children()[0].children()
+            if len(algorithm) > 1 and algorithm[1].is_universal(der.SEQUENCE):
+                return algorithm[1].children()[1].integer()
+            return None  # JKS's own key protection has no rounds
+        if isinstance(entry, jks.SecretKeyEntry) and encrypted is not None:
+            params = bytes(b & 0xFF for b in encrypted.encodedParams)
+            return der.parse(params).children()[1].integer()
+        if isinstance(entry, bks.BksSealedKeyEntry) and isinstance(encrypted, bytes):
+            (salt_length,) = struct.unpack_from(">I", encrypted, 0)
+            return int(struct.unpack_from(">I", encrypted, 4 + salt_length)[0])
+    except (der.DERError, IndexError, AttributeError, TypeError, struct.error):
+        return None
+    return None
+
+
 def _parse_java(data: bytes, password: str | None) -> Any:
     try:
-        return jks.KeyStore.loads(data, password, try_decrypt_keys=password is not None)
+        # Keys are decrypted afterwards, one by one, once their round counts are checked.
+        return jks.KeyStore.loads(data, password, try_decrypt_keys=False)
     except jks.util.KeystoreSignatureException as error:
         raise WrongPassword() from error
     except _PARSER_ERRORS as error:
@@ -223,6 +291,9 @@ def _decrypt_entry(entry: Any, passwords: Passwords) -> bool:
     """Decrypt a key entry with the key password, else the store password; False if neither."""
     if entry.is_decrypted():
         return True
+    iterations = _entry_iterations(entry)
+    if iterations is not None:
+        _check_iterations(iterations, f"the key entry {entry.alias!r}")
     candidates = passwords.key_candidates()
     if not candidates and passwords.prompt is not None:
         try:

@@ -14,7 +14,13 @@ from dataclasses import dataclass, field
 
 from pinscope.core import der
 from pinscope.core.certificate import Certificate, load_certificate
-from pinscope.core.errors import DamagedInput, LoadError, PasswordRequired, UnsupportedFormat
+from pinscope.core.errors import (
+    DamagedInput,
+    LoadError,
+    PasswordRequired,
+    UnsupportedFormat,
+    WrongPassword,
+)
 from pinscope.core.model import CSRDetails, Finding, PublicKeyDetails, Severity, Source
 from pinscope.core.sources import keyfiles, pkcs7
 from pinscope.core.sources.assemble import LoadedKey, assemble_loose
@@ -122,6 +128,8 @@ def collect_blocks(data: bytes, blocks: list[PEMBlock], passwords: Passwords) ->
             _collect(data, block, passwords, collected)
         except PasswordRequired:
             collected.locked_keys.append(block)
+        except WrongPassword:
+            raise  # the user gave a password and it is wrong: say so, not "damaged block"
         except LoadError as error:
             collected.findings.append(damaged_block(data, block, str(error)))
 
