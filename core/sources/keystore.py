@@ -56,7 +56,8 @@ _INTEGRITY = {
 MAX_KEY_ITERATIONS = 1_000_000
 
 # pyjks (and javaobj beneath it) are third-party parsers: on malformed input they raise struct,
-# index, unicode, runtime and even NameError. Everything it raises for bad bytes is translated to DamagedInput here.
+# index, unicode, runtime and even NameError. Everything they raise for bad bytes becomes
+# DamagedInput here.
 _PARSER_ERRORS = (
     jks.util.KeystoreException,
     struct.error,

@@ -16,13 +16,15 @@ from dataclasses import dataclass
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
-from cryptography.hazmat.primitives.asymmetric.types import (
-    CertificateIssuerPrivateKeyTypes,
-)
+from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, padding, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-PrivateKey = CertificateIssuerPrivateKeyTypes
+PrivateKey = (
+    rsa.RSAPrivateKey
+    | ec.EllipticCurvePrivateKey
+    | ed25519.Ed25519PrivateKey
+    | ed448.Ed448PrivateKey
+)
 
 KEY_KINDS = ("rsa-2048", "rsa-3072", "ec-p256", "ec-p384", "ed25519", "ed448")
 
@@ -44,13 +46,13 @@ def new_key(kind: str = "ec-p256") -> PrivateKey:
     raise ValueError(f"unknown key kind {kind!r}; expected one of {KEY_KINDS}")
 
 
-def name(common_name: str | None = None, *attributes: x509.NameAttribute) -> x509.Name:
+def name(common_name: str | None = None, *attributes: x509.NameAttribute[str]) -> x509.Name:
     """A distinguished name: the given attributes, then the common name, each its own RDN."""
     cn = [x509.NameAttribute(NameOID.COMMON_NAME, common_name)] if common_name else []
     return x509.Name([*attributes, *cn])
 
 
-def signature_hash(key: PrivateKey) -> hashes.HashAlgorithm | None:
+def signature_hash(key: PrivateKey) -> hashes.SHA256 | None:
     """The hash to sign with: none for EdDSA keys, SHA-256 otherwise."""
     if isinstance(key, ed25519.Ed25519PrivateKey | ed448.Ed448PrivateKey):
         return None
@@ -131,7 +133,7 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(microsecond=0)
 
 
-def mint_certificate(  # noqa: PLR0913 - a builder with every knob a test may turn
+def mint_certificate(
     subject: x509.Name,
     *,
     key: PrivateKey | None = None,
@@ -189,7 +191,8 @@ def mint_ca(
     issuer: Issued | None = None,
     path_length: int | None = None,
     key: PrivateKey | None = None,
-    **kwargs: object,
+    not_before: dt.datetime | None = None,
+    not_after: dt.datetime | None = None,
 ) -> Issued:
     """A CA certificate: critical basicConstraints CA:TRUE and keyUsage keyCertSign, cRLSign."""
     extensions = [
@@ -201,7 +204,8 @@ def mint_ca(
         key=key,
         issuer=issuer,
         extensions=extensions,
-        **kwargs,  # type: ignore[arg-type]
+        not_before=not_before,
+        not_after=not_after,
     )
 
 
@@ -211,7 +215,8 @@ def mint_leaf(
     dns: Sequence[str] | None = None,
     key: PrivateKey | None = None,
     extra: Iterable[tuple[x509.ExtensionType, bool]] = (),
-    **kwargs: object,
+    not_before: dt.datetime | None = None,
+    not_after: dt.datetime | None = None,
 ) -> Issued:
     """A TLS server certificate for `common_name` (also its only DNS SAN unless `dns` says)."""
     names = [x509.DNSName(n) for n in (dns if dns is not None else [common_name])]
@@ -226,7 +231,8 @@ def mint_leaf(
         key=key,
         issuer=issuer,
         extensions=[*extensions, *extra],
-        **kwargs,  # type: ignore[arg-type]
+        not_before=not_before,
+        not_after=not_after,
     )
 
 
@@ -258,8 +264,15 @@ def ca_key_usage() -> x509.KeyUsage:
 def key_usage(**flags: bool) -> x509.KeyUsage:
     """A KeyUsage with the named flags set (cryptography's attribute names) and the rest off."""
     names = (
-        "digital_signature", "content_commitment", "key_encipherment", "data_encipherment",
-        "key_agreement", "key_cert_sign", "crl_sign", "encipher_only", "decipher_only",
+        "digital_signature",
+        "content_commitment",
+        "key_encipherment",
+        "data_encipherment",
+        "key_agreement",
+        "key_cert_sign",
+        "crl_sign",
+        "encipher_only",
+        "decipher_only",
     )
     unknown = set(flags) - set(names)
     if unknown:
@@ -291,9 +304,9 @@ def pem_block(label: str, body: bytes) -> bytes:
     """Armour `body` as a PEM block with 64-column lines."""
     encoded = base64.b64encode(body).decode("ascii")
     lines = [encoded[i : i + 64] for i in range(0, len(encoded), 64)]
-    return ("\n".join([f"-----BEGIN {label}-----", *lines, f"-----END {label}-----"]) + "\n").encode(
-        "ascii"
-    )
+    return (
+        "\n".join([f"-----BEGIN {label}-----", *lines, f"-----END {label}-----"]) + "\n"
+    ).encode("ascii")
 
 
 def sct_list_extension(
@@ -344,3 +357,75 @@ def der_utf8_string(text: str) -> bytes:
     """A DER UTF8String, as an otherName value holds it (a UPN, for instance)."""
     content = text.encode("utf-8")
     return b"\x0c" + _der_length(len(content)) + content
+
+
+# ---- certificates the builders refuse to make ----------------------------------------------
+
+
+def with_serial(issued: Issued, serial: int, issuer: Issued | None = None) -> bytes:
+    """`issued` re-encoded with any serial, zero and negative included, and signed again.
+
+    CertificateBuilder insists on a positive serial; certificates in the wild do not. The TBS
+    is edited in DER and signed with the issuer's key (the subject's own when self-signed), so
+    the result is a properly signed certificate.
+    """
+    tbs, algorithm, _ = _children(issued.der)
+    fields = _children(tbs)
+    index = 1 if fields[0][0] == 0xA0 else 0  # skip the [0] version
+    fields[index] = _der_tlv(0x02, _der_integer_content(serial))
+    new_tbs = _der_tlv(0x30, b"".join(fields))
+    signature = _sign((issuer or issued).key, new_tbs)
+    return _der_tlv(0x30, new_tbs + algorithm + _der_tlv(0x03, b"\x00" + signature))
+
+
+def _der_integer_content(value: int) -> bytes:
+    """The shortest two's-complement encoding of `value`, as DER requires."""
+    length = 1
+    while True:
+        try:
+            return value.to_bytes(length, "big", signed=True)
+        except OverflowError:
+            length += 1
+
+
+def _sign(key: PrivateKey, data: bytes) -> bytes:
+    if isinstance(key, rsa.RSAPrivateKey):
+        return key.sign(data, padding.PKCS1v15(), hashes.SHA256())
+    if isinstance(key, ec.EllipticCurvePrivateKey):
+        return key.sign(data, ec.ECDSA(hashes.SHA256()))
+    if isinstance(key, ed25519.Ed25519PrivateKey | ed448.Ed448PrivateKey):
+        return key.sign(data)
+    raise TypeError(f"cannot sign with {type(key).__name__}")
+
+
+def _children(element: bytes) -> list[bytes]:
+    """The raw TLVs inside one constructed DER element (definite lengths only)."""
+    content = _content(element)
+    result = []
+    while content:
+        size = _tlv_size(content)
+        result.append(content[:size])
+        content = content[size:]
+    return result
+
+
+def _content(element: bytes) -> bytes:
+    header = _header_size(element)
+    return element[header : _tlv_size(element)]
+
+
+def _header_size(element: bytes) -> int:
+    first = element[1]
+    return 2 if first < 0x80 else 2 + (first & 0x7F)
+
+
+def _tlv_size(element: bytes) -> int:
+    first = element[1]
+    if first < 0x80:
+        return 2 + first
+    count = first & 0x7F
+    return 2 + count + int.from_bytes(element[2 : 2 + count], "big")
+
+
+def _der_tlv(tag: int, content: bytes) -> bytes:
+    return bytes([tag]) + _der_length(len(content)) + content
