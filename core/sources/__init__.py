@@ -27,7 +27,7 @@ logger = logging.getLogger(__name__)
 _JAVA_MAGIC = (b"\xfe\xed\xfe\xed", b"\xce\xce\xce\xce")
 _BOUNCY_CASTLE_VERSIONS = (b"\x00\x00\x00\x01", b"\x00\x00\x00\x02")
 _MANIFEST_KEYS = re.compile(rb'^\s*(?:"?apiVersion"?|"?kind"?)\s*:\s*"?[A-Za-z]', re.MULTILINE)
-_BASE64_TEXT = re.compile(rb"[A-Za-z0-9+/=\s]+")
+_BASE64_TEXT = re.compile(rb"[A-Za-z0-9+/=\r\n]{16,}")  # no spaces: those are words
 _UTF8_BOM = b"\xef\xbb\xbf"
 MAX_INPUT_BYTES = 256 * 1024 * 1024
 
@@ -67,7 +67,12 @@ def load_bytes(
         UnsupportedAlgorithm: all subclasses of LoadError.
     """
     passwords = passwords if passwords is not None else Passwords()
-    source = _load(_normalise_text_encoding(data), name, passwords, kind)
+    try:
+        source = _load(_normalise_text_encoding(data), name, passwords, kind)
+    except UnsupportedFormat as error:
+        if not str(error):
+            raise UnsupportedFormat(_describe_unknown(data)) from error
+        raise
     if not source.entries and not source.findings:
         return replace(source, findings=(_empty_container(source),))
     return source
@@ -99,13 +104,9 @@ def _load(data: bytes, name: str, passwords: Passwords, kind: str) -> Source:
         return kubernetes.load_kubernetes(data, name, passwords, _nested)
     if pem.contains_pem(data):
         return pem.load_pem(data, name, passwords, kind)
-    if _looks_like_manifest(data):
-        from pinscope.core.sources import kubernetes
-
-        return kubernetes.load_kubernetes(data, name, passwords, _nested)
     if _BASE64_TEXT.fullmatch(data.strip()):
         return _load_bare_base64(data, name, passwords, kind)
-    raise UnsupportedFormat(_describe_unknown(data))
+    raise UnsupportedFormat()  # described by load_bytes, from the bytes as given
 
 
 def _empty_container(source: Source) -> Finding:

@@ -142,6 +142,7 @@ def _load_uber(data: bytes, password: str) -> Any:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)
+            warnings.simplefilter("ignore", ResourceWarning)  # it leaves its library file open
             return bks.UberKeyStore.loads(data, password, try_decrypt_keys=False)
     except ImportError as error:
         raise UnsupportedAlgorithm(

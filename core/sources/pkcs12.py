@@ -264,7 +264,8 @@ def _decrypt(reader: _Reader, algorithm: der.Element, ciphertext: bytes, what: s
             return pbe.decrypt(algorithm, ciphertext, reader.password)
         except pbe.DecryptionFailed:
             pass
-    raise WrongPassword(f"wrong password: {what} could not be decrypted")
+    logger.debug("%s could not be decrypted", what)
+    raise WrongPassword()
 
 
 def _read_safe_contents(reader: _Reader, safe: der.Element, scheme: str, depth: int) -> None:
