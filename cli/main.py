@@ -122,24 +122,29 @@ def _ask_password(what: str) -> str | None:
 def run_inspect(args: argparse.Namespace) -> int:
     # One short run that builds many small objects and few cycles: the cyclic collector would
     # rescan the growing heap again and again (a third of the time on a 10,000-certificate
-    # bundle) for nothing; the process ends soon after.
+    # bundle) for nothing.
     gc.disable()
+    try:
+        return _inspect_and_print(args)
+    finally:
+        gc.enable()
+
+
+def _inspect_and_print(args: argparse.Namespace) -> int:
     now = args.at or dt.datetime.now(dt.UTC)
     passwords = passwords_from(args, stdin_is_source="-" in args.sources)
-    inspections = [
-        _with_option_hint(_inspect_one(source, passwords, now)) for source in args.sources
-    ]
+    inspections = [_with_option_hint(_inspect_one(name, passwords, now)) for name in args.sources]
 
     if args.json:
         # Indented for a person at a terminal; compact (and much faster) for programs.
         indent = 2 if sys.stdout.isatty() else None
         document = report.document(inspections, now)
         sys.stdout.write(json.dumps(document, indent=indent, ensure_ascii=False) + "\n")
-        for inspection in inspections:  # the text report says this itself
-            if inspection.error is not None:
-                print(f"pinscope: {inspection.name}: {inspection.error}", file=sys.stderr)
     else:
-        sys.stdout.write(report.text_report(inspections, now))
+        sys.stdout.write(report.text_report(inspections, now, include_errors=False))
+    for inspection in inspections:
+        if inspection.error is not None:
+            print(f"pinscope: {inspection.name}: {inspection.error}", file=sys.stderr)
     return exit_status(inspections)
 
 

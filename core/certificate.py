@@ -307,8 +307,8 @@ def describe_certificate(cert: Certificate) -> CertificateDetails:
         rendered.append(summary.absorb(extension, problems))
 
     signature_oid = parsed.signature_algorithm_oid.dotted_string
-    subject, subject_attributes = describe_name(cert.tbs_fields["subject"], parsed, "subject")
-    issuer, issuer_attributes = describe_name(cert.tbs_fields["issuer"], parsed, "issuer")
+    subject, subject_attributes = _name_or_problem(cert, "subject", problems)
+    issuer, issuer_attributes = _name_or_problem(cert, "issuer", problems)
     return CertificateDetails(
         version=parsed.version.value + 1,
         serial=cert.serial,
@@ -339,6 +339,41 @@ def describe_certificate(cert: Certificate) -> CertificateDetails:
         extensions=tuple(rendered),
         decode_problems=tuple(problems),
     )
+
+
+def _name_or_problem(
+    cert: Certificate, which: str, problems: list[str]
+) -> tuple[str, tuple[NameAttribute, ...]]:
+    raw = cert.tbs_fields[which]
+    try:
+        return describe_name(raw, cert.x509, which)
+    except (ValueError, TypeError) as error:
+        problems.append(f"The {which} name could not be decoded ({parse_problem(error)}).")
+        return _lenient_name(raw)
+
+
+def _lenient_name(raw: bytes) -> tuple[str, tuple[NameAttribute, ...]]:
+    """A malformed name shown as well as it can be: bad text replaced, other types as #hex."""
+    attributes = []
+    parts = []
+    try:
+        for rdn in der.parse_exact(raw).children():
+            for pair in rdn.children():
+                oid_element, value_element = pair.children()[:2]
+                oid = oid_element.oid()
+                codec = _PLAIN_STRING_CODECS.get(value_element.number)
+                if codec and not value_element.constructed:
+                    value = value_element.content.decode(codec, errors="replace")
+                    shown = _escape_value(value)
+                else:  # RFC 4514 writes values of other types as # and their DER in hex
+                    value = shown = "#" + value_element.raw.hex()
+                attributes.append(
+                    NameAttribute(oids.name_of(oid, oids.NAME_ATTRIBUTES), oid, value)
+                )
+                parts.append(f"{_RFC4514_NAMES.get(oid, oid)}={shown}")
+    except (der.DERError, ValueError):
+        pass
+    return ",".join(reversed(parts)), tuple(attributes)
 
 
 _name_cache: dict[bytes, tuple[str, tuple[NameAttribute, ...]]] = {}

@@ -56,7 +56,10 @@ def _inspect(name: str, load: Callable[[], Source], now: dt.datetime | None) -> 
     except LoadError as error:
         logger.debug("could not read %s: %s", name, error)
         return Inspection(name, None, error=error)
-    except Exception as error:  # the last boundary: a parser bug must not become a traceback
+    except (KeyboardInterrupt, SystemExit, GeneratorExit):
+        raise
+    except BaseException as error:  # the last boundary: a parser bug must not become a traceback
+        # BaseException, not Exception: cryptography's Rust code raises PanicException.
         logger.debug("unexpected error reading %s", name, exc_info=True)
         message = f"unexpected error while reading it ({type(error).__name__}: {error})"
         return Inspection(name, None, error=LoadError(message))

@@ -201,10 +201,20 @@ def _attributes(attributes: Iterable[Any]) -> list[dict[str, str]]:
 _SEVERITY_LABEL = {Severity.ERROR: "ERROR", Severity.WARNING: "WARN ", Severity.INFO: "INFO "}
 
 
-def text_report(inspections: Iterable[Inspection], now: dt.datetime | None = None) -> str:
-    """The compact readable report `pinscope inspect` prints."""
+def text_report(
+    inspections: Iterable[Inspection], now: dt.datetime | None = None, include_errors: bool = True
+) -> str:
+    """The compact readable report `pinscope inspect` prints.
+
+    Args:
+        inspections: what was read.
+        now: the moment validity is judged at; the current time when None.
+        include_errors: also list the inputs that could not be read (the command line says
+            those on standard error instead).
+    """
     moment = now or dt.datetime.now(dt.UTC)
-    return "\n".join(_inspection_text(inspection, moment) for inspection in inspections)
+    shown = [i for i in inspections if include_errors or i.source is not None]
+    return "\n".join(_inspection_text(inspection, moment) for inspection in shown)
 
 
 def _inspection_text(inspection: Inspection, now: dt.datetime) -> str:

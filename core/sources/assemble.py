@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from cryptography import exceptions as crypto_exceptions
 from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 
 from pinscope.core.certificate import Certificate
@@ -51,7 +52,7 @@ def key_matches(key: PrivateKeyTypes, cert: Certificate) -> bool:
         return True
     try:  # the certificate's SPKI may be encoded unusually; compare re-encoded forms
         return public == spki_bytes(cert.x509.public_key())
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, crypto_exceptions.UnsupportedAlgorithm):
         return False
 
 

@@ -15,15 +15,19 @@ _PBE_OIDS = ("1.2.840.113549.1.5.", "1.2.840.113549.1.12.1.")
 
 def classify(top: der.Element) -> str:
     """Name the DER structure: certificate, csr, pkcs7, pkcs12, public-key, private-key,
-    encrypted-private-key, or unknown."""
+    encrypted-private-key, damaged (inner lengths do not add up) or unknown."""
+    try:
+        return _classify(top)
+    except (der.DERError, IndexError):
+        return "damaged"
+
+
+def _classify(top: der.Element) -> str:
     if pkcs7.is_signed_data(top):
         return "pkcs7"
     if pkcs12.looks_like_pkcs12(top):
         return "pkcs12"
-    try:
-        parts = top.children()
-    except der.DERError:
-        return "unknown"
+    parts = top.children()
     shape = [(part.tag_class, part.number) for part in parts]
     universal = [number if tag_class == der.CLASS_UNIVERSAL else -1 for tag_class, number in shape]
 
@@ -61,6 +65,10 @@ def load_der(data: bytes, name: str, passwords: Passwords, kind: str = "file") -
             f"the data looks like DER (ASN.1) but is truncated or damaged: {error}"
         ) from error
     structure = classify(top)
+    if structure == "damaged":
+        raise DamagedInput(
+            "the data looks like DER (ASN.1) but is damaged inside: its lengths do not add up"
+        )
 
     if structure == "pkcs12":
         return pkcs12.load_pkcs12(data, name, passwords)
@@ -84,8 +92,8 @@ def load_der(data: bytes, name: str, passwords: Passwords, kind: str = "file") -
         entries, _ = assemble_loose([], [_private_key(body, structure, passwords)], [], [])
         return Source(name, kind, "private-key", tuple(entries))
     raise UnsupportedFormat(
-        "the data is DER (ASN.1) but not a certificate, CSR, key, PKCS#7 or PKCS#12 file: "
-        f"it is a structure of {len(top.children()) if top.constructed else 0} elements"
+        "expected a certificate, CSR, key, PKCS#7 or PKCS#12 file, found DER (ASN.1) data of "
+        f"another kind ({len(top.raw)} bytes, starting with {top.raw[:8].hex(' ')})"
     )
 
 

@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 from pinscope.core import der, oids
 from pinscope.core.certificate import general_name_text, parse_problem
 from pinscope.core.errors import DamagedInput, UnsupportedAlgorithm, WrongPassword
-from pinscope.core.keys import PublicKeyDetails, describe_public_key
+from pinscope.core.keys import PublicKeyDetails, describe_public_key, describe_unloadable_spki
 from pinscope.core.model import CSRDetails
 from pinscope.core.sources import pbe
 from pinscope.core.sources.assemble import LoadedKey
@@ -82,6 +82,13 @@ def load_traditional_encrypted(
     """
     match = _DEK_INFO.match(headers.get("DEK-Info", ""))
     cipher = match.group(1).upper() if match else "an unnamed cipher"
+    iv = headers.get("DEK-Info", "").partition(",")[2].strip()
+    # cryptography panics (an uncatchable-looking BaseException) on a short IV; check it first.
+    expected = 32 if cipher.startswith("AES") else 16
+    if len(iv) != expected or any(c not in "0123456789abcdefABCDEF" for c in iv):
+        raise DamagedInput(
+            f"{what} has a damaged DEK-Info header: its IV is not {expected} hex digits"
+        )
     protection = f"{cipher}, OpenSSL traditional encryption (MD5-based key derivation)"
     password = passwords.require(what)
     try:
@@ -118,6 +125,14 @@ def _is_spki(data: bytes) -> bool:
         return False
 
 
+def _csr_signature_valid(csr: x509.CertificateSigningRequest) -> bool:
+    """False when the signature is wrong or cannot be checked (an algorithm cryptography lacks)."""
+    try:
+        return csr.is_signature_valid
+    except (crypto_exceptions.UnsupportedAlgorithm, ValueError):
+        return False
+
+
 def describe_csr(data: bytes, what: str = "the certificate request") -> CSRDetails:
     """Decode a PKCS#10 request from DER.
 
@@ -128,7 +143,7 @@ def describe_csr(data: bytes, what: str = "the certificate request") -> CSRDetai
         csr = x509.load_der_x509_csr(data)
         subject = csr.subject.rfc4514_string()
         signature_oid = csr.signature_algorithm_oid.dotted_string
-        signature_valid = csr.is_signature_valid
+        signature_valid = _csr_signature_valid(csr)
     except x509.InvalidVersion as error:
         raise DamagedInput(
             f"{what} has a version ({error.parsed_version}) that does not exist"
@@ -138,11 +153,12 @@ def describe_csr(data: bytes, what: str = "the certificate request") -> CSRDetai
 
     try:
         spki = der.parse_exact(data).children()[0].children()[2].raw
-        public_key = describe_public_key(csr.public_key(), spki)
-    except crypto_exceptions.UnsupportedAlgorithm as error:
-        raise UnsupportedAlgorithm(f"{what} uses a key type Pinscope cannot read") from error
-    except (der.DERError, IndexError, ValueError) as error:
+    except (der.DERError, IndexError) as error:
         raise DamagedInput(f"{what} is damaged: {error}") from error
+    try:
+        public_key = describe_public_key(csr.public_key(), spki)
+    except (crypto_exceptions.UnsupportedAlgorithm, ValueError):
+        public_key = describe_unloadable_spki(spki)  # GOST, SM2...: still named and pinned
 
     dns: list[str] = []
     ips: list[str] = []

@@ -36,6 +36,10 @@ from pinscope.core.sources.passwords import Passwords
 
 logger = logging.getLogger(__name__)
 
+# javaobj (under pyjks, for JCEKS secret keys) logs a state dump at ERROR level for every damaged
+# object it meets; Pinscope reports the damage itself, so that dump would only be noise.
+logging.getLogger("javaobj").setLevel(logging.CRITICAL)
+
 JKS_MAGIC = b"\xfe\xed\xfe\xed"
 JCEKS_MAGIC = b"\xce\xce\xce\xce"
 

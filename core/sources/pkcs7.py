@@ -37,7 +37,11 @@ def certificates(data: bytes) -> list[Certificate]:
     for part in signed_data:
         if not part.is_context(0):  # [0] IMPLICIT certificates; [1] holds CRLs
             continue
-        for index, element in enumerate(part.children(), start=1):
+        try:
+            elements = part.children()
+        except der.DERError as error:
+            raise DamagedInput(f"the PKCS#7 certificate list is damaged ({error})") from error
+        for index, element in enumerate(elements, start=1):
             if not element.is_universal(der.SEQUENCE):
                 continue  # attribute or other certificate formats
             what = f"certificate {index} of the PKCS#7 bundle"
