@@ -53,10 +53,16 @@ def error_kind(error: LoadError) -> str:
 def document(inspections: Iterable[Inspection], now: dt.datetime | None = None) -> dict[str, Any]:
     """The whole `--json` document."""
     moment = now or dt.datetime.now(dt.UTC)
-    return {"pinscope": __version__, "sources": [inspection_json(i, moment) for i in inspections]}
+    memo: dict[str, dict[str, Any]] = {}
+    sources = [inspection_json(i, moment, memo) for i in inspections]
+    return {"pinscope": __version__, "sources": sources}
 
 
-def inspection_json(inspection: Inspection, now: dt.datetime) -> dict[str, Any]:
+def inspection_json(
+    inspection: Inspection, now: dt.datetime, memo: dict[str, dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    """One source of the document; `memo` shares the rendering of certificates seen before."""
+    memo = {} if memo is None else memo
     if inspection.source is None:
         error = inspection.error or LoadError("unreadable")
         return {
@@ -73,17 +79,20 @@ def inspection_json(inspection: Inspection, now: dt.datetime) -> dict[str, Any]:
         "kind": source.kind,
         "format": source.format,
         "protection": source.protection or None,
-        "entries": [entry_json(entry, now) for entry in source.entries],
+        "entries": [entry_json(entry, now, memo) for entry in source.entries],
         "findings": [finding_json(finding) for finding in inspection.findings],
     }
 
 
-def entry_json(entry: Entry, now: dt.datetime) -> dict[str, Any]:
+def entry_json(
+    entry: Entry, now: dt.datetime, memo: dict[str, dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    memo = {} if memo is None else memo
     private_key = entry.private_key
     return {
         "alias": entry.alias,
         "type": entry.type.value,
-        "certificates": [certificate_json(cert, now) for cert in entry.certificates],
+        "certificates": [_memoised(cert, now, memo) for cert in entry.certificates],
         "pins": [pin_json(pin) for pin in entry.pins],
         "private_key": None
         if private_key is None
@@ -121,6 +130,15 @@ def _public_key_json(key: PublicKeyDetails | None) -> dict[str, Any] | None:
     if key is None:
         return None
     return {"type": key.type, "size": key.size, "curve": key.curve, "spki_sha256": key.spki_sha256}
+
+
+def _memoised(
+    cert: Certificate, now: dt.datetime, memo: dict[str, dict[str, Any]]
+) -> dict[str, Any]:
+    rendered = memo.get(cert.sha256)
+    if rendered is None:
+        rendered = memo[cert.sha256] = certificate_json(cert, now)
+    return rendered
 
 
 def pin_json(pin: Pin) -> dict[str, str]:

@@ -99,6 +99,8 @@ class _Collected:
     public_keys: list[PublicKeyDetails] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     locked_keys: list[PEMBlock] = field(default_factory=list)
+    by_der: dict[bytes, Certificate] = field(default_factory=dict)
+    """Certificates already read: a repeated one is the same object, decoded once."""
 
 
 def load_pem(data: bytes, name: str, passwords: Passwords, kind: str = "file") -> Source:
@@ -181,7 +183,10 @@ def _certificate(data: bytes, block: PEMBlock, passwords: Passwords, out: _Colle
             body = der.parse(body).raw
         except der.DERError as error:
             raise LoadError(f"the certificate is truncated or damaged ({error})") from error
-    out.certs.append(load_certificate(body, "the certificate"))
+    cert = out.by_der.get(body)
+    if cert is None:
+        cert = out.by_der[body] = load_certificate(body, "the certificate")
+    out.certs.append(cert)
 
 
 def _private_key(data: bytes, block: PEMBlock, passwords: Passwords, out: _Collected) -> None:
