@@ -274,7 +274,8 @@ def _entry_text(entry: Entry, now: dt.datetime) -> list[str]:
             verdict = "matches" if key.matches_certificate else "DOES NOT match"
             state = f"{_key_text(key.public_key)}, {verdict} certificate 1"
         protection = f", protected with {key.protection}" if key.protection else ""
-        lines.append(f"    private key  {key.format}{protection}; {state}")
+        lines.append(f"    private key  {state}")
+        lines.append(f"    stored as    {key.format}{protection}")
         if key.public_key is not None and not entry.certificates:
             lines.append(f"    SPKI pin     sha256/{key.public_key.spki_sha256}")
     if entry.csr is not None:

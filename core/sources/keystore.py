@@ -327,7 +327,8 @@ def _key_not_decrypted(alias: str) -> Finding:
         detail=f"The private key under alias \u201c{alias}\u201d is protected by a password other "
         "than the store password, so it was not decrypted and could not be checked against its "
         "certificate. Its certificates are shown.",
-        remedy="Give the key's password with --key-password to check the key too.",
+        remedy="Give the key's own password (--key-password on the command line) to check the "
+        "key too.",
     )
 
 

@@ -269,5 +269,5 @@ def _key_locked(data: bytes, block: PEMBlock) -> Finding:
         title="The private key is encrypted and was not opened",
         detail=f"{_where(data, block)} is an encrypted private key and no password was given, "
         "so it was not checked against the certificates. The certificates were read.",
-        remedy="Give the key's password with --password to check the key too.",
+        remedy="Give the key's password (--password on the command line) to check the key too.",
     )
