@@ -20,6 +20,7 @@ PASSWORDS = {
     "p12-camellia.p12": "secret",
     "p12-aria.p12": "secret",
     "java-keystore.p12": "storepass",
+    "java-secret-key.p12": "storepass",
     "java-truststore.p12": "changeit",
     "keystore.jks": "storepass",
     "truststore.jks": "changeit",

@@ -297,7 +297,7 @@ def _read_bag(reader: _Reader, record: _Bag, value: der.Element) -> None:
     if record.kind == CERT_BAG:
         cert_parts = value.children()
         if cert_parts[0].oid() != X509_CERTIFICATE:
-            logger.debug("skipping a non-X.509 certificate bag")
+            reader.findings.append(_skipped_bag(f"a certificate of type {cert_parts[0].oid()}"))
             return
         cert_der = cert_parts[1].children()[0].octets()
         record.certificate = load_certificate(cert_der, "a certificate in the PKCS#12 file")
@@ -312,10 +312,11 @@ def _read_bag(reader: _Reader, record: _Bag, value: der.Element) -> None:
         plain = _decrypt_key(reader, value)
         record.key = _private_key(plain, "pkcs8-encrypted", record.protection, record)
     elif record.kind == SECRET_BAG:
-        reader.key_protection[record.protection or "none"] = None
-        record.secret = _secret(reader, value)
-    elif record.kind == CRL_BAG:
-        logger.debug("skipping a CRL bag")
+        record.secret, scheme = _secret(reader, value)
+        reader.key_protection[scheme or record.protection or "none"] = None
+    else:
+        kind = "a CRL" if record.kind == CRL_BAG else f"a bag of type {record.kind}"
+        reader.findings.append(_skipped_bag(kind))
 
 
 def _decrypt_key(reader: _Reader, encrypted_info: der.Element) -> bytes:
@@ -328,17 +329,28 @@ def _private_key(pkcs8: bytes, fmt: str, protection: str | None, record: _Bag) -
     return LoadedKey(key, fmt, protection, record.friendly_name, record.local_key_id)
 
 
-def _secret(reader: _Reader, value: der.Element) -> SecretKeyDetails:
-    """Java stores a secret key as a secretBag wrapping a shrouded PKCS#8 structure."""
+def _secret(reader: _Reader, value: der.Element) -> tuple[SecretKeyDetails, str | None]:
+    """A secret key and its own protection; Java wraps it as a shrouded PKCS#8 structure."""
     parts = value.children()
     inner = parts[1].children()[0]
     if parts[0].oid() != SHROUDED_KEY_BAG:
-        return SecretKeyDetails(parts[0].oid(), None)
+        return SecretKeyDetails(parts[0].oid(), None), None
     wrapped = der.parse_exact(inner.octets()) if not inner.constructed else inner
     plain = der.parse_exact(_decrypt_key(reader, wrapped)).children()
     algorithm_oid = plain[1].children()[0].oid()
     algorithm = _SECRET_KEY_ALGORITHMS.get(algorithm_oid, algorithm_oid)
-    return SecretKeyDetails(algorithm, len(plain[2].octets()) * 8)
+    scheme = pbe.describe(wrapped.children()[0])
+    return SecretKeyDetails(algorithm, len(plain[2].octets()) * 8), scheme
+
+
+def _skipped_bag(kind: str) -> Finding:
+    return Finding(
+        code="source.skipped-block",
+        severity=Severity.INFO,
+        title="Part of the PKCS#12 file was skipped",
+        detail=f"The file holds {kind}, which Pinscope does not read. Everything else was read.",
+        remedy="Nothing to do unless you expected it to be shown.",
+    )
 
 
 def _attributes(attribute_set: der.Element) -> dict[str, list[der.Element]]:

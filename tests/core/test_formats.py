@@ -187,6 +187,22 @@ def test_java_pkcs12_keystore_has_two_keys_and_a_trusted_root() -> None:
     assert source.findings == ()
 
 
+def test_java_pkcs12_secret_key_shows_algorithm_and_size_but_no_value() -> None:
+    source = load_fixture("java-secret-key.p12")
+    entries = by_alias(source)
+
+    assert set(entries) == {"aes-key", "gamma"}
+    secret = entries["aes-key"]
+    assert secret.type is EntryType.SECRET_KEY
+    assert secret.secret_key is not None
+    assert (secret.secret_key.algorithm, secret.secret_key.size) == ("AES", 256)
+    assert secret.certificates == () and secret.pins == ()
+    assert source.protection["keys"] == [AES_JAVA]
+    gamma = entries["gamma"]
+    assert gamma.private_key is not None and gamma.private_key.matches_certificate is True
+    assert gamma.certificates[0].details.subject == "CN=gamma.example.test"
+
+
 @pytest.mark.parametrize(
     ("alias", "subject", "key_type", "size"),
     [("alpha", "CN=alpha.example.test", "EC", 256), ("beta", "CN=beta.example.test", "RSA", 2048)],
@@ -451,6 +467,7 @@ def test_every_committed_fixture_is_covered_here() -> None:
         "p12-certs-only.p12",
         "p12-aria.p12",
         "java-keystore.p12",
+        "java-secret-key.p12",
         "java-truststore.p12",
         "java-truststore-nopass.p12",
         "keystore.jks",

@@ -30,7 +30,7 @@ OUTPUTS=(
   ca-root.crt ca-root.key ca-intermediate.crt ca-intermediate.key
   server.crt server.key chain.pem client.crt client.key
   p12-aes.p12 p12-legacy-rc2.p12 p12-3des.p12 p12-empty-password.p12
-  p12-no-password.p12 p12-certs-only.p12 p12-camellia.p12 p12-aria.p12
+  p12-no-password.p12 p12-certs-only.p12 p12-camellia.p12 p12-aria.p12 java-secret-key.p12
   java-keystore.p12 java-truststore.p12 java-truststore-nopass.p12
   keystore.jks truststore.jks keystore.jceks keystore.bks keystore.uber
   key-pkcs8-pbes1-3des.pem key-pkcs8-pbes2.pem key-pkcs8-pbes2.der
@@ -128,6 +128,13 @@ if ! p12 p12-camellia.p12 -certpbe camellia-256-cbc -keypbe camellia-256-cbc -pa
   CAMELLIA_CIPHER=aria-256-cbc
   p12 p12-camellia.p12 -certpbe aria-256-cbc -keypbe aria-256-cbc -passout "pass:$PASS"
 fi
+# Java PKCS12 keystore with a secret key entry beside a private key entry.
+rm -f java-secret-key.p12
+keytool -genseckey -alias aes-key -keyalg AES -keysize 256 -storetype PKCS12 \
+  -keystore java-secret-key.p12 -storepass storepass 2>/dev/null
+keytool -genkeypair -alias gamma -keyalg EC -groupname secp256r1 -dname CN=gamma.example.test \
+  -validity "$DAYS" -storetype PKCS12 -keystore java-secret-key.p12 -storepass storepass 2>/dev/null
+
 # PBES2 with a cipher Pinscope does not implement, to test that the error names it.
 p12 p12-aria.p12 -certpbe aria-256-cbc -keypbe aria-256-cbc -passout "pass:$PASS"
 
