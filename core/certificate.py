@@ -156,12 +156,18 @@ class CertificateDetails:
 class Certificate:
     """A parsed certificate with its fingerprints; `details` decodes the rest once, on demand."""
 
-    __slots__ = ("__dict__", "der", "sha1", "sha256", "x509")
+    __slots__ = ("__dict__", "der", "repairs", "sha1", "sha256", "tbs_fields", "x509")
 
     def __init__(self, der_bytes: bytes, parsed: x509.Certificate | None = None) -> None:
-        """Raises ValueError when cryptography cannot parse `der_bytes` as a certificate."""
+        """Raises ValueError when `der_bytes` cannot be read as a certificate even after repair."""
         self.der = der_bytes
-        self.x509 = parsed if parsed is not None else load_der_quietly(der_bytes)
+        self.tbs_fields: dict[str, bytes] = read_tbs_fields(der_bytes)
+        """The raw TBSCertificate fields by name: serial, issuer, subject, spki..."""
+        self.repairs: tuple[str, ...] = ()
+        """What had to be mended for cryptography to parse it, each said in a sentence."""
+        if parsed is None:
+            parsed, self.repairs = _parse(der_bytes, self.serial)
+        self.x509 = parsed
         self.sha256 = hashlib.sha256(der_bytes).hexdigest()
         self.sha1 = hashlib.sha1(der_bytes).hexdigest()
 
@@ -173,12 +179,6 @@ class Certificate:
 
     def __hash__(self) -> int:
         return hash(self.sha256)
-
-    @cached_property
-    def tbs_fields(self) -> dict[str, bytes]:
-        """The raw TBSCertificate fields by name: serial, issuer, subject, spki..."""
-        certificate = der.parse(self.der)
-        return tbs_fields(der.parse(self.der, certificate.content_start))
 
     @cached_property
     def spki_der(self) -> bytes:
@@ -224,6 +224,8 @@ def load_certificate(data: bytes, what: str) -> Certificate:
         raise DamagedInput(f"{what} is truncated or damaged: {error}") from error
     try:
         return Certificate(data)
+    except (der.DERError, IndexError) as error:
+        raise DamagedInput(f"{what} is not a valid X.509 certificate: {error}") from error
     except x509.InvalidVersion as error:
         raise DamagedInput(
             f"{what} has an X.509 version ({error.parsed_version}) that does not exist"
@@ -245,38 +247,81 @@ def parse_problem(error: Exception) -> str:
     return message.split("\n", 1)[0].rstrip(".")
 
 
-def load_der_quietly(data: bytes) -> x509.Certificate:
-    """Parse DER, silencing cryptography's warnings (negative serials become findings instead).
+def _parse(data: bytes, serial: int) -> tuple[x509.Certificate, tuple[str, ...]]:
+    """Parse with cryptography, mending what it refuses but OpenSSL reads.
 
-    cryptography warns about serial numbers that are zero or negative and has announced it will
-    refuse them; such a certificate is then parsed with its serial replaced, for display only:
-    fingerprints, the SPKI pin and the serial shown all come from the original bytes.
+    cryptography warns about serial numbers that are zero or negative (and will refuse them),
+    and refuses DER that encodes a default value or a version that does not exist. Such a
+    certificate is parsed from a mended copy, for display only: fingerprints, the SPKI pin and
+    the serial shown all come from the original bytes.
     """
+    try:
+        if serial > 0:
+            return x509.load_der_x509_certificate(data), ()
+        # Rare; catch_warnings changes process-wide state, so only for these.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", CryptographyDeprecationWarning)
+            return x509.load_der_x509_certificate(data), ()
+    except (ValueError, x509.InvalidVersion):
+        mended, repairs = _mended(data)
+        if not repairs and serial > 0:
+            raise
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", CryptographyDeprecationWarning)
-        try:
-            return x509.load_der_x509_certificate(data)
-        except ValueError:
-            patched = _with_positive_serial(data)
-            if patched is None:
-                raise
-            return x509.load_der_x509_certificate(patched)
+        return x509.load_der_x509_certificate(mended), repairs
 
 
-def _with_positive_serial(data: bytes) -> bytes | None:
-    """The certificate re-encoded with serial 1 when its serial is not positive, else None."""
-    try:
-        certificate = der.parse_exact(data)
-        tbs, *rest = certificate.children()
-        fields = tbs.children()
-        index = 1 if fields and fields[0].is_context(0) else 0
-        if fields[index].integer() > 0:
-            return None
-    except (der.DERError, IndexError, ValueError):
-        return None
-    fields[index] = der.parse(der.encode(der.INTEGER, b"\x01"))
-    new_tbs = der.encode(0x30, b"".join(field.raw for field in fields))
-    return der.encode(0x30, new_tbs + b"".join(part.raw for part in rest))
+def _mended(data: bytes) -> tuple[bytes, tuple[str, ...]]:
+    """A copy with serial 1, version 3 and no explicit critical=FALSE, and what was changed.
+
+    The serial is mended silently: it has a finding of its own (cert.negative-serial).
+    """
+    repairs = []
+    tbs, *rest = der.parse_exact(data).children()
+    fields = tbs.children()
+    serial_index = 1 if fields[0].is_context(0) else 0
+    mended = []
+    for index, field in enumerate(fields):
+        raw = field.raw
+        if index == 0 and field.is_context(0):
+            version = field.children()[0].integer()
+            if version > 2:
+                repairs.append(
+                    f"It declares X.509 version {version + 1}, which does not exist; "
+                    "it is shown as version 3."
+                )
+                raw = der.encode(0xA0, der.encode(der.INTEGER, b"\x02"))
+        elif index == serial_index and field.integer() <= 0:
+            raw = der.encode(der.INTEGER, b"\x01")
+        elif field.is_context(3):
+            raw, dropped = _without_explicit_false(field)
+            if dropped:
+                repairs.append(
+                    "It writes the default critical=FALSE out in its extensions, which "
+                    "DER forbids; strict parsers refuse it."
+                )
+        mended.append(raw)
+    new_tbs = der.encode(0x30, b"".join(mended))
+    return der.encode(0x30, new_tbs + b"".join(part.raw for part in rest)), tuple(repairs)
+
+
+def _without_explicit_false(extensions: der.Element) -> tuple[bytes, bool]:
+    kept = []
+    dropped = False
+    for extension in extensions.children()[0].children():
+        parts = extension.children()
+        if len(parts) == 3 and parts[1].is_universal(der.BOOLEAN) and parts[1].content == b"\x00":
+            kept.append(der.encode(0x30, parts[0].raw + parts[2].raw))
+            dropped = True
+        else:
+            kept.append(extension.raw)
+    return der.encode(0xA3, der.encode(0x30, b"".join(kept))), dropped
+
+
+def read_tbs_fields(certificate: bytes) -> dict[str, bytes]:
+    """The raw TBSCertificate fields of a DER certificate by name (serial, issuer, spki...)."""
+    outer = der.parse(certificate)
+    return tbs_fields(der.parse(certificate, outer.content_start))
 
 
 def tbs_fields(tbs: der.Element) -> dict[str, bytes]:

@@ -61,6 +61,16 @@ def _serial(cert: Certificate) -> Iterator[Finding]:
 
 
 def _decode_problems(cert: Certificate) -> Iterator[Finding]:
+    for repair in cert.repairs:
+        yield Finding(
+            code="cert.malformed",
+            severity=Severity.WARNING,
+            title=f"\u201c{cert.details.short_name()}\u201d breaks the DER encoding rules",
+            detail=f"{repair} Pinscope and OpenSSL read it anyway.",
+            remedy="Strict clients (Go, rustls, recent Python cryptography) refuse this "
+            "certificate; reissue it with current CA software.",
+            certificate=cert.sha256,
+        )
     for problem in cert.details.decode_problems:
         yield Finding(
             code="cert.malformed",
