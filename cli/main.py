@@ -76,10 +76,22 @@ def _add_password_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--password-file", metavar="FILE", help="read the password from the first line of FILE"
     )
-    parser.add_argument(
+    keys = parser.add_mutually_exclusive_group()
+    keys.add_argument(
         "--key-password",
         metavar="PASSWORD",
-        help="password of keys inside a keystore, when it differs from the store password",
+        help="password of keys inside a keystore, when it differs from the store "
+        "password (visible to other users: prefer the two options below)",
+    )
+    keys.add_argument(
+        "--key-password-env",
+        metavar="VAR",
+        help="read the key password from environment variable VAR",
+    )
+    keys.add_argument(
+        "--key-password-file",
+        metavar="FILE",
+        help="read the key password from the first line of FILE",
     )
 
 
@@ -93,23 +105,29 @@ def _parse_time(text: str) -> dt.datetime:
 
 def passwords_from(args: argparse.Namespace, stdin_is_source: bool) -> Passwords:
     """Build the password source from the options; a prompt only when a person can answer."""
-    password = args.password
-    if args.password_env:
-        password = os.environ.get(args.password_env)
-        if password is None:
-            raise UsageError(f"the environment variable {args.password_env} is not set")
-    elif args.password_file:
-        try:
-            with open(args.password_file, encoding="utf-8") as handle:
-                password = handle.readline().rstrip("\r\n")
-        except OSError as error:
-            raise UsageError(
-                f"cannot read the password file {args.password_file}: {error.strerror}"
-            ) from error
+    password = _secret_option(args.password, args.password_env, args.password_file, "password")
+    key_password = _secret_option(
+        args.key_password, args.key_password_env, args.key_password_file, "key password"
+    )
     prompt = None
     if not stdin_is_source and sys.stdin is not None and sys.stdin.isatty():
         prompt = _ask_password
-    return Passwords(password=password, key_password=args.key_password, prompt=prompt)
+    return Passwords(password=password, key_password=key_password, prompt=prompt)
+
+
+def _secret_option(value: str | None, env: str | None, path: str | None, what: str) -> str | None:
+    """A password given directly, through an environment variable or in a file's first line."""
+    if env:
+        if env not in os.environ:
+            raise UsageError(f"the environment variable {env} (for the {what}) is not set")
+        return os.environ[env]
+    if path:
+        try:
+            with open(path, encoding="utf-8") as handle:
+                return handle.readline().rstrip("\r\n")
+        except OSError as error:
+            raise UsageError(f"cannot read the {what} file {path}: {error.strerror}") from error
+    return value
 
 
 def _ask_password(what: str) -> str | None:
@@ -150,8 +168,9 @@ def _inspect_and_print(args: argparse.Namespace) -> int:
 
 def _inspect_one(source: str, passwords: Passwords, now: dt.datetime) -> Inspection:
     if source == "-":
-        return inspect_bytes(sys.stdin.buffer.read(), "<stdin>", passwords, now)
-    return inspect_path(source, passwords, now)
+        stdin = sys.stdin.buffer.read()
+        return inspect_bytes(stdin, "<stdin>", passwords.for_source("<stdin>"), now)
+    return inspect_path(source, passwords.for_source(source), now)
 
 
 def _with_option_hint(inspection: Inspection) -> Inspection:

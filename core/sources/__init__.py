@@ -14,6 +14,7 @@ import re
 from dataclasses import replace
 from pathlib import Path
 
+from pinscope.core import der
 from pinscope.core.errors import EmptyInput, LoadError, UnsupportedFormat
 from pinscope.core.model import Finding, Severity, Source
 from pinscope.core.sources import binary, pem
@@ -88,11 +89,12 @@ def _load(data: bytes, name: str, passwords: Passwords, kind: str) -> Source:
         from pinscope.core.sources import keystore
 
         return keystore.load_java_keystore(data, name, passwords)
-    if data[:4] in _BOUNCY_CASTLE_VERSIONS:
+    if data[:4] in _BOUNCY_CASTLE_VERSIONS and _looks_like_bouncy_castle(data):
         from pinscope.core.sources import keystore
 
         return keystore.load_bouncy_castle(data, name, passwords)
-    if data[0] == 0x30:
+    # "0" (0x30) also starts text such as `0 s:CN = ...` that openssl prints above PEM blocks.
+    if data[0] == 0x30 and not (pem.contains_pem(data) and not _is_whole_der(data)):
         return binary.load_der(data, name, passwords, kind)
     # A Secret's stringData holds PEM text, so the manifest check comes first; it wants
     # `apiVersion:` or `kind:` keys, which no PEM bundle's comments carry.
@@ -119,6 +121,23 @@ def _empty_container(source: Source) -> Finding:
         remedy="Check that this is the file you meant; it may have been exported without its "
         "content.",
     )
+
+
+def _is_whole_der(data: bytes) -> bool:
+    try:
+        der.parse_exact(data)
+    except der.DERError:
+        return False
+    return True
+
+
+def _looks_like_bouncy_castle(data: bytes) -> bool:
+    """Version 1 or 2, then a salt of a plausible length and a positive iteration count."""
+    salt_length = int.from_bytes(data[4:8], "big")
+    if not 0 < salt_length <= 256 or len(data) < 12 + salt_length:
+        return False
+    iterations = int.from_bytes(data[8 + salt_length : 12 + salt_length], "big")
+    return iterations > 0
 
 
 def _looks_like_manifest(text: bytes) -> bool:

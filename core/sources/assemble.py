@@ -70,13 +70,26 @@ def group_chains(certs: list[Certificate]) -> list[list[Certificate]]:
             index = parent[index]
         return index
 
-    by_subject: dict[bytes, list[int]] = {}
+    def join(a: int, b: int) -> None:
+        if a != b:
+            parent[find(a)] = find(b)
+
+    # One representative per subject and per certificate keeps this linear: a bundle of
+    # thousands of certificates with one name must not link each to all the others.
+    first_with_subject: dict[bytes, int] = {}
+    first_with_hash: dict[str, int] = {}
     for index, cert in enumerate(certs):
-        by_subject.setdefault(cert.tbs_fields["subject"], []).append(index)
+        first_with_subject.setdefault(cert.tbs_fields["subject"], index)
+        join(index, first_with_hash.setdefault(cert.sha256, index))
     for index, cert in enumerate(certs):
-        for issuer_index in by_subject.get(cert.tbs_fields["issuer"], ()):
-            if issuer_index != index:
-                parent[find(index)] = find(issuer_index)
+        subject, issuer = cert.tbs_fields["subject"], cert.tbs_fields["issuer"]
+        if issuer == subject:
+            continue  # a root links to nothing; what it issued links to it
+        if issuer in first_with_subject:
+            join(index, first_with_subject[issuer])
+        same_name = first_with_subject[subject]  # cross-signed versions of one intermediate
+        if certs[same_name].tbs_fields["issuer"] != subject:
+            join(index, same_name)
 
     groups: dict[int, list[Certificate]] = {}
     for index, cert in enumerate(certs):
@@ -168,7 +181,10 @@ def assemble_loose(
             entries.append(Entry(chain_alias(group), EntryType.CERTIFICATE_CHAIN, tuple(group)))
             continue
         leaf = _matching_cert(loaded_key, group)
-        ordered = [leaf, *[c for c in group if c is not leaf]] if leaf else group
+        ordered = group
+        if leaf is not None:  # the key's certificate, its issuers, then anything else
+            chain = chain_from(leaf, group)
+            ordered = chain + [cert for cert in group if cert not in chain]
         details = loaded_key.details(matches=leaf is not None)
         alias = loaded_key.label or chain_alias(group)
         entries.append(Entry(alias, EntryType.PRIVATE_KEY, tuple(ordered), private_key=details))

@@ -14,7 +14,7 @@ _PBE_OIDS = ("1.2.840.113549.1.5.", "1.2.840.113549.1.12.1.")
 
 
 def classify(top: der.Element) -> str:
-    """Name the DER structure: certificate, csr, pkcs7, pkcs12, public-key, private-key,
+    """Name the DER structure: certificate, csr, crl, pkcs7, pkcs12, public-key, private-key,
     encrypted-private-key, damaged (inner lengths do not add up) or unknown."""
     try:
         return _classify(top)
@@ -33,6 +33,11 @@ def _classify(top: der.Element) -> str:
 
     if universal[:3] == [der.SEQUENCE, der.SEQUENCE, der.BIT_STRING] and len(parts) == 3:
         inner = parts[0].children()
+        if any(
+            field.is_universal(der.UTC_TIME) or field.is_universal(der.GENERALIZED_TIME)
+            for field in inner[:4]
+        ):
+            return "crl"  # thisUpdate comes right after the issuer; a certificate has validity
         return "csr" if len(inner) == 4 and inner[0].is_universal(der.INTEGER) else "certificate"
     if universal == [der.SEQUENCE, der.BIT_STRING]:
         return "public-key"
@@ -65,6 +70,10 @@ def load_der(data: bytes, name: str, passwords: Passwords, kind: str = "file") -
             f"the data looks like DER (ASN.1) but is truncated or damaged: {error}"
         ) from error
     structure = classify(top)
+    if structure == "crl":
+        raise UnsupportedFormat(
+            "the file is a certificate revocation list (CRL), which Pinscope does not read"
+        )
     if structure == "damaged":
         raise DamagedInput(
             "the data looks like DER (ASN.1) but is damaged inside: its lengths do not add up"

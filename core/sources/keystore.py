@@ -15,12 +15,7 @@ from jks import bks
 
 from pinscope.core import der
 from pinscope.core.certificate import Certificate, load_certificate
-from pinscope.core.errors import (
-    DamagedInput,
-    PasswordRequired,
-    UnsupportedAlgorithm,
-    WrongPassword,
-)
+from pinscope.core.errors import DamagedInput, UnsupportedAlgorithm, WrongPassword
 from pinscope.core.model import (
     Entry,
     EntryType,
@@ -226,7 +221,7 @@ def _java_entry(
         return _key_entry(alias, entry, chain, store_type, passwords, findings)
     if isinstance(entry, jks.SecretKeyEntry):
         if not _decrypt_entry(entry, passwords):
-            findings.append(_key_not_decrypted(alias))
+            findings.append(_key_not_decrypted(alias, passwords))
             return Entry(alias, EntryType.SECRET_KEY, secret_key=SecretKeyDetails("unknown", None))
         return Entry(
             alias,
@@ -247,7 +242,7 @@ def _bks_entry(
             alias, EntryType.SECRET_KEY, secret_key=SecretKeyDetails("opaque secret", None)
         )
     if not _decrypt_entry(entry, passwords):
-        findings.append(_key_not_decrypted(alias))
+        findings.append(_key_not_decrypted(alias, passwords))
         return Entry(
             alias,
             EntryType.PRIVATE_KEY,
@@ -281,7 +276,7 @@ def _key_entry(
 ) -> Entry:
     protection = _KEY_PROTECTION[store_type]
     if not _decrypt_entry(entry, passwords):
-        findings.append(_key_not_decrypted(alias))
+        findings.append(_key_not_decrypted(alias, passwords))
         details = PrivateKeyDetails(None, store_type, protection, None)
         return Entry(alias, EntryType.PRIVATE_KEY, tuple(chain), private_key=details)
 
@@ -294,38 +289,40 @@ def _key_entry(
 
 
 def _decrypt_entry(entry: Any, passwords: Passwords) -> bool:
-    """Decrypt a key entry with the key password, else the store password; False if neither."""
+    """Decrypt a key entry: with the key password, the store password, then by asking a person.
+
+    False when none opens it; the caller reports that entry and shows the rest of the store.
+    """
     if entry.is_decrypted():
         return True
     iterations = _entry_iterations(entry)
     if iterations is not None:
         _check_iterations(iterations, f"the key entry {entry.alias!r}")
-    candidates = passwords.key_candidates()
-    if not candidates and passwords.prompt is not None:
-        try:
-            candidates = [passwords.require("the keystore")]
-        except PasswordRequired:
-            return False
-    for candidate in candidates:
-        try:
-            entry.decrypt(candidate)
-            return True
-        except (jks.util.DecryptionFailureException, ValueError):
-            continue
-        except _PARSER_ERRORS as error:
-            raise DamagedInput(f"the key entry {entry.alias!r} is damaged ({error})") from error
-    if passwords.key_password is not None:
-        raise WrongPassword(f"wrong key password: the key of alias {entry.alias!r} does not open")
-    return False
+    if any(_try_decrypt(entry, candidate) for candidate in passwords.key_candidates()):
+        return True
+    answer = passwords.ask(f"the key of alias {entry.alias!r}")
+    return answer is not None and _try_decrypt(entry, answer)
 
 
-def _key_not_decrypted(alias: str) -> Finding:
+def _try_decrypt(entry: Any, password: str) -> bool:
+    try:
+        entry.decrypt(password)
+    except (jks.util.DecryptionFailureException, ValueError):
+        return False
+    except _PARSER_ERRORS as error:
+        raise DamagedInput(f"the key entry {entry.alias!r} is damaged ({error})") from error
+    return True
+
+
+def _key_not_decrypted(alias: str, passwords: Passwords) -> Finding:
+    wrong = passwords.key_password is not None
+    title = "wrong password for" if wrong else "no password for"
     return Finding(
         code="source.key-not-decrypted",
-        severity=Severity.WARNING,
-        title=f"The key of \u201c{alias}\u201d has its own password",
+        severity=Severity.INFO,
+        title=f"The key of \u201c{alias}\u201d was not opened: {title} it",
         detail=f"The private key under alias \u201c{alias}\u201d is protected by a password other "
-        "than the store password, so it was not decrypted and could not be checked against its "
+        "than the ones given, so it was not decrypted and could not be checked against its "
         "certificate. Its certificates are shown.",
         remedy="Give the key's own password (--key-password on the command line) to check the "
         "key too.",

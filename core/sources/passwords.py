@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from pinscope.core.errors import PasswordRequired
 
@@ -13,7 +13,7 @@ PasswordPrompt = Callable[[str], str | None]
 
 @dataclass
 class Passwords:
-    """The passwords a load may use. Never printed: every field is left out of repr.
+    """The passwords one load may use. Never printed: every field is left out of repr.
 
     Attributes:
         password: the store or file password the user gave; None when they gave none.
@@ -25,11 +25,19 @@ class Passwords:
     password: str | None = field(default=None, repr=False)
     key_password: str | None = field(default=None, repr=False)
     prompt: PasswordPrompt | None = field(default=None, repr=False)
-    _asked: dict[str, str] = field(default_factory=dict, repr=False)
+    _answer: str | None = field(default=None, repr=False)
+    """The password a person typed for this load, asked once."""
 
     @property
     def given(self) -> bool:
         return self.password is not None
+
+    def for_source(self, name: str) -> Passwords:
+        """A copy for loading `name`: its own answer, and questions that name the input."""
+        prompt = self.prompt
+        if prompt is None:
+            return replace(self, _answer=None)
+        return replace(self, _answer=None, prompt=lambda what: prompt(f"{what} ({name})"))
 
     def require(self, what: str) -> str:
         """The password for `what`: the one given, else one asked for once, else an error.
@@ -39,17 +47,19 @@ class Passwords:
         """
         if self.password is not None:
             return self.password
-        if "" in self._asked:
-            return self._asked[""]
-        answer = self.prompt(what) if self.prompt is not None else None
-        if answer is None:
+        if self._answer is None:
+            self._answer = self.prompt(what) if self.prompt is not None else None
+        if self._answer is None:
             raise PasswordRequired(what)
-        self._asked[""] = answer
-        return answer
+        return self._answer
 
     def known(self) -> str | None:
         """The password given or already asked for, without asking."""
-        return self.password if self.password is not None else self._asked.get("")
+        return self.password if self.password is not None else self._answer
+
+    def ask(self, what: str) -> str | None:
+        """Ask a person for a password used once (a key's own); None if no one can answer."""
+        return self.prompt(what) if self.prompt is not None else None
 
     def key_candidates(self) -> list[str]:
         """Passwords worth trying on a key inside a store, most likely first."""

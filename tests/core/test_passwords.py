@@ -94,7 +94,6 @@ def test_java_keystore_with_wrong_store_password_is_wrong_password(file_name: st
         "p12-aes.p12",
         "p12-legacy-rc2.p12",
         "java-keystore.p12",
-        "keystore.jks",
         "keystore.jceks",
         "keystore.bks",
         *PROTECTED_KEYS,
@@ -109,6 +108,22 @@ def test_prompt_is_asked_once_and_its_answer_opens_the_file(file_name: str) -> N
     keys = [entry.private_key for entry in source.entries if entry.private_key is not None]
     assert keys, "the file holds a key"
     assert any(key.public_key is not None for key in keys), "the prompted password decrypted it"
+
+
+def test_prompt_asks_for_the_store_then_for_a_key_with_its_own_password() -> None:
+    answers = iter(["storepass", "keypass2"])
+    questions: list[str] = []
+
+    def prompt(what: str) -> str | None:
+        questions.append(what)
+        return next(answers)
+
+    source = load("keystore.jks", prompt=prompt)
+
+    assert questions == ["this JKS keystore", "the key of alias 'other'"]
+    other = next(entry for entry in source.entries if entry.alias == "other")
+    assert other.private_key is not None and other.private_key.matches_certificate is True
+    assert not [f for f in source.findings if f.code == "source.key-not-decrypted"]
 
 
 def test_prompt_is_told_what_needs_the_password() -> None:
@@ -234,9 +249,13 @@ def test_jks_key_password_decrypts_the_other_key_and_it_matches() -> None:
     assert source.findings == ()
 
 
-def test_jks_wrong_key_password_is_wrong_password() -> None:
-    with pytest.raises(WrongPassword, match="other"):
-        load("keystore.jks", password="storepass", key_password="not-keypass2")
+def test_jks_wrong_key_password_says_so_for_that_alias_and_shows_the_rest() -> None:
+    source = load("keystore.jks", password="storepass", key_password="not-keypass2")
+
+    (finding,) = [f for f in source.findings if f.code == "source.key-not-decrypted"]
+    assert "other" in finding.title and "wrong password" in finding.title
+    server = next(entry for entry in source.entries if entry.alias == "server")
+    assert server.private_key is not None and server.private_key.matches_certificate is True
 
 
 # ---- secrets stay secret -------------------------------------------------------------------
@@ -328,3 +347,22 @@ def test_json_document_reports_a_missing_password() -> None:
 
     [source] = document["sources"]
     assert source["error"]["kind"] == "password-required"
+
+
+def test_each_source_is_asked_for_its_own_password_naming_the_file() -> None:
+    questions: list[str] = []
+    answers = iter(["secret", "storepass"])
+
+    def prompt(what: str) -> str | None:
+        questions.append(what)
+        return next(answers)
+
+    shared = Passwords(prompt=prompt)
+    p12 = load_path(DATA / "p12-aes.p12", shared.for_source("p12-aes.p12"))
+    java = load_path(DATA / "java-keystore.p12", shared.for_source("java-keystore.p12"))
+
+    assert questions == [
+        "this PKCS#12 file (p12-aes.p12)",
+        "this PKCS#12 file (java-keystore.p12)",
+    ]
+    assert p12.entries and java.entries
