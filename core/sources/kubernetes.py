@@ -18,7 +18,8 @@ from typing import Any
 
 import yaml
 
-from pinscope.core.errors import DamagedInput, LoadError, UnsupportedFormat
+from pinscope.core.certificate import Certificate
+from pinscope.core.errors import DamagedInput, LoadError, PasswordRequired, UnsupportedFormat
 from pinscope.core.model import Entry, Finding, Severity, Source
 from pinscope.core.sources import pem
 from pinscope.core.sources.assemble import assemble_loose
@@ -101,49 +102,64 @@ def _wanted(key: str) -> bool:
 def _read_secret(
     secret: dict[str, Any], passwords: Passwords, nested: NestedLoader
 ) -> tuple[list[Entry], list[Finding]]:
-    metadata = secret.get("metadata") if isinstance(secret.get("metadata"), dict) else {}
-    secret_name = str((metadata or {}).get("name", "secret"))
+    """Entries for one Secret: tls.crt with tls.key paired, ca.crt, and any keystores."""
+    metadata = secret.get("metadata")
+    secret_name = str(metadata.get("name", "secret")) if isinstance(metadata, dict) else "secret"
     values = _values(secret)
+    entries: list[Entry] = []
     findings: list[Finding] = []
-
-    def blocks_of(key: str) -> tuple[bytes, list[pem.PEMBlock]]:
-        raw = values.get(key, b"")
-        if raw == _INVALID:
-            findings.append(_bad_value(secret_name, key, "its value is not valid base64"))
-            return b"", []
-        return raw, pem.split_pem(raw)
-
-    tls = [blocks_of("tls.crt"), blocks_of("tls.key")]
-    collected = [pem.collect_blocks(raw, blocks, passwords) for raw, blocks in tls if blocks]
-    certs = [cert for part in collected for cert in part.certs]
-    keys = [key for part in collected for key in part.keys]
-    entries, pair_findings = assemble_loose(certs, keys, [], [])
-    findings.extend(pair_findings)
-    for part in collected:
-        findings.extend(part.findings)
-    entries = [_prefixed(entry, f"{secret_name}/tls.crt") for entry in entries]
-
-    ca_raw, ca_blocks = blocks_of("ca.crt")
-    if ca_blocks:
-        ca_collected = pem.collect_blocks(ca_raw, ca_blocks, passwords)
-        ca_entries, _ = assemble_loose(ca_collected.certs, [], [], [])
-        entries.extend(_prefixed(entry, f"{secret_name}/ca.crt") for entry in ca_entries)
-        findings.extend(ca_collected.findings)
+    certs: dict[str, list[Certificate]] = {"tls.crt": [], "ca.crt": []}
+    keys = []
 
     for key, raw in values.items():
-        if key.endswith(_STORE_SUFFIXES) and raw != _INVALID:
+        where = f"{secret_name}/{key}"
+        if not raw.strip():
+            continue  # cert-manager writes an empty ca.crt for ACME issuers
+        if raw == _INVALID:
+            findings.append(_bad_value(secret_name, key, "its value is not valid base64"))
+        elif key in _PEM_KEYS and pem.contains_pem(raw):
+            collected = pem.collect_blocks(raw, pem.split_pem(raw), passwords, part_of_more=True)
+            certs.setdefault(key, []).extend(collected.certs)
+            keys.extend(collected.keys)
+            findings.extend(_located(finding, where) for finding in collected.findings)
+        else:  # DER in tls.crt, or a keystore such as cert-manager's keystore.jks
             try:
-                store = nested(raw, f"{secret_name}/{key}", passwords)
+                store = nested(raw, where, passwords)
+            except PasswordRequired:
+                findings.append(_locked_value(secret_name, key))
+                continue
             except LoadError as error:
                 findings.append(_bad_value(secret_name, key, str(error)))
                 continue
-            entries.extend(_prefixed(entry, f"{secret_name}/{key}") for entry in store.entries)
+            entries.extend(_prefixed(entry, where) for entry in store.entries)
             findings.extend(store.findings)
-    return entries, findings
+
+    paired, pair_findings = assemble_loose(certs["tls.crt"], keys, [], [])
+    ca_entries, _ = assemble_loose(certs["ca.crt"], [], [], [])
+    prefixed = [_prefixed(entry, f"{secret_name}/tls.crt") for entry in paired]
+    prefixed += [_prefixed(entry, f"{secret_name}/ca.crt") for entry in ca_entries]
+    return prefixed + entries, pair_findings + findings
 
 
 def _prefixed(entry: Entry, prefix: str) -> Entry:
     return replace(entry, alias=f"{prefix}: {entry.alias}")
+
+
+def _located(finding: Finding, where: str) -> Finding:
+    """Say which Secret value a finding about a PEM block is about."""
+    return replace(finding, detail=f"In {where}: {finding.detail}")
+
+
+def _locked_value(secret_name: str, key: str) -> Finding:
+    return Finding(
+        code="source.key-not-decrypted",
+        severity=Severity.INFO,
+        title=f"{key} in Secret {secret_name} needs a password",
+        detail=f"The value of {key} in the Secret \u201c{secret_name}\u201d is protected by a "
+        "password and none was given, so it was not read. The rest of the Secret was.",
+        remedy="Give its password (--password on the command line); cert-manager keeps it in "
+        "the Secret named by the Certificate's keystores.*.passwordSecretRef.",
+    )
 
 
 def _bad_value(secret_name: str, key: str, reason: str) -> Finding:

@@ -113,8 +113,17 @@ def load_pem(data: bytes, name: str, passwords: Passwords, kind: str = "file") -
     return Source(name, kind, "pem", tuple(entries), tuple(collected.findings + findings))
 
 
-def collect_blocks(data: bytes, blocks: list[PEMBlock], passwords: Passwords) -> _Collected:
+def collect_blocks(
+    data: bytes, blocks: list[PEMBlock], passwords: Passwords, part_of_more: bool = False
+) -> _Collected:
     """Decode each block; damaged ones become findings. Encrypted keys ask for a password.
+
+    Args:
+        data: the whole text the blocks were found in.
+        blocks: its blocks, from `split_pem`.
+        passwords: for encrypted keys.
+        part_of_more: the text is one value among others (a Secret's tls.key beside its
+            tls.crt): nothing readable in it is then a finding, not an error.
 
     Raises:
         DamagedInput: no block could be read; the first damaged block says why.
@@ -137,12 +146,12 @@ def collect_blocks(data: bytes, blocks: list[PEMBlock], passwords: Passwords) ->
 
     readable = collected.certs or collected.keys or collected.csrs or collected.public_keys
     if collected.locked_keys:
-        if not readable:
+        if not readable and not part_of_more:
             raise PasswordRequired("the encrypted private key")
         for block in collected.locked_keys:
             collected.keys.append(LoadedKey(None, _locked_format(block), _locked_protection(block)))
             collected.findings.append(_key_locked(data, block))
-    if not readable:
+    if not readable and not part_of_more:
         _raise_for_nothing_readable(data, blocks, collected)
     return collected
 

@@ -208,3 +208,67 @@ def test_secret_in_another_namespace_keeps_its_name(tls: minting.Chain) -> None:
     source = load(yaml.safe_dump(secret("ingress-cert", tls, namespace="kube-system")))
 
     assert_api_tls_entries(source, tls, secret_name="ingress-cert")
+
+
+# ---- one bad value never hides the rest --------------------------------------------------------
+
+
+def test_encrypted_key_without_password_still_shows_the_certificates(tls: minting.Chain) -> None:
+    document = secret("locked", tls)
+    document["data"]["tls.key"] = b64(tls.leaf.key_pem(password=b"k8s-secret"))
+
+    source = load(yaml.safe_dump(document))
+
+    chains = [e for e in source.entries if e.type is EntryType.CERTIFICATE_CHAIN]
+    assert any(e.certificates[0].details.common_name == "api.k8s.test" for e in chains)
+    assert "source.key-not-decrypted" in {f.code for f in source.findings}
+
+
+def test_a_broken_secret_does_not_hide_the_good_one(tls: minting.Chain) -> None:
+    broken = secret("broken", tls)
+    broken["data"]["tls.crt"] = b64(tls.leaf.pem[:200])  # no END line
+    text = yaml.safe_dump_all([broken, secret("good", tls)])
+
+    source = load(text)
+
+    assert "good/tls.crt" in {prefix(entry) for entry in source.entries}
+    (damaged,) = [f for f in source.findings if f.code == "source.damaged-block"]
+    assert "broken/tls.crt" in damaged.detail
+
+
+def test_der_certificate_in_tls_crt_is_read(tls: minting.Chain) -> None:
+    document = secret("der", tls)
+    document["data"] = {"tls.crt": b64(tls.leaf.der)}
+
+    source = load(yaml.safe_dump(document))
+
+    (entry,) = source.entries
+    assert prefix(entry) == "der/tls.crt"
+    assert entry.certificates[0].details.common_name == "api.k8s.test"
+
+
+def test_keystore_that_needs_a_password_is_a_finding_not_an_error(tls: minting.Chain) -> None:
+    from cryptography.hazmat.primitives.serialization import BestAvailableEncryption, pkcs12
+
+    keystore = pkcs12.serialize_key_and_certificates(
+        b"api", tls.leaf.key, tls.leaf.certificate, None, BestAvailableEncryption(b"store-pw")
+    )
+    document = secret("cm", tls)
+    document["data"]["keystore.p12"] = b64(keystore)
+
+    source = load(yaml.safe_dump(document))
+
+    assert "cm/tls.crt" in {prefix(entry) for entry in source.entries}
+    (locked,) = [f for f in source.findings if "keystore.p12" in f.title]
+    assert locked.severity.value == "info"
+    assert "--password" in locked.remedy
+
+
+def test_empty_ca_crt_as_acme_issuers_leave_it_is_not_a_problem(tls: minting.Chain) -> None:
+    document = secret("acme", tls)
+    document["data"]["ca.crt"] = ""
+
+    source = load(yaml.safe_dump(document))
+
+    assert source.findings == ()
+    assert {prefix(entry) for entry in source.entries} == {"acme/tls.crt"}
