@@ -654,7 +654,7 @@ class _ExtensionSummary:
 
     def _render(self, value: x509.ExtensionType) -> str:
         if isinstance(value, x509.SubjectAlternativeName):
-            self.san = _subject_alt_names(value)
+            self.san = subject_alt_names(value)
             return ", ".join(general_name_text(name) for name in value)
         if isinstance(value, x509.KeyUsage):
             self.key_usage = _key_usage(value)
@@ -730,7 +730,8 @@ class _ExtensionSummary:
         return ", ".join([f"OCSP:{url}" for url in ocsp] + [f"CA Issuers:{url}" for url in issuers])
 
 
-def _subject_alt_names(value: x509.SubjectAlternativeName) -> SubjectAltNames:
+def subject_alt_names(value: x509.SubjectAlternativeName) -> SubjectAltNames:
+    """Sort a SAN extension's names by type."""
     found: dict[str, list[str]] = {
         "dns": [],
         "ip": [],

@@ -10,7 +10,7 @@ import enum
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from pinscope.core.certificate import Certificate
+from pinscope.core.certificate import Certificate, SubjectAltNames
 from pinscope.core.keys import PublicKeyDetails, spki_pin
 
 __all__ = [
@@ -87,9 +87,8 @@ class CSRDetails:
     public_key: PublicKeyDetails
     signature_algorithm: str
     signature_valid: bool
-    san_dns: tuple[str, ...] = ()
-    san_ip: tuple[str, ...] = ()
-    san_other: tuple[str, ...] = ()
+    """False when the signature is wrong or uses an algorithm Pinscope cannot check."""
+    san: SubjectAltNames = field(default_factory=SubjectAltNames)
     sha256: str = ""
 
 

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from pinscope.core import __version__
-from pinscope.core.certificate import Certificate, CertificateDetails
+from pinscope.core.certificate import Certificate, CertificateDetails, SubjectAltNames
 from pinscope.core.errors import (
     DamagedInput,
     EmptyInput,
@@ -110,11 +110,7 @@ def entry_json(
             "public_key": _public_key_json(entry.csr.public_key),
             "signature_algorithm": entry.csr.signature_algorithm,
             "signature_valid": entry.csr.signature_valid,
-            "san": {
-                "dns": list(entry.csr.san_dns),
-                "ip": list(entry.csr.san_ip),
-                "other": list(entry.csr.san_other),
-            },
+            "san": san_json(entry.csr.san),
             "sha256": entry.csr.sha256,
         },
         "secret_key": None
@@ -171,15 +167,7 @@ def certificate_json(cert: Certificate, now: dt.datetime) -> dict[str, Any]:
         "sha256": cert.sha256,
         "sha1": cert.sha1,
         "spki_sha256": d.public_key.spki_sha256,
-        "san": {
-            "dns": list(d.san.dns),
-            "ip": list(d.san.ip),
-            "uri": list(d.san.uri),
-            "email": list(d.san.email),
-            "directory": list(d.san.directory),
-            "registered_id": list(d.san.registered_id),
-            "other": [{"oid": o.oid, "name": o.name, "value": o.value} for o in d.san.other],
-        },
+        "san": san_json(d.san),
         "spiffe_ids": list(d.spiffe_ids),
         "key_usage": list(d.key_usage),
         "extended_key_usage": list(d.extended_key_usage),
@@ -207,6 +195,18 @@ def certificate_json(cert: Certificate, now: dt.datetime) -> dict[str, Any]:
             {"oid": e.oid, "name": e.name, "critical": e.critical, "value": e.value}
             for e in d.extensions
         ],
+    }
+
+
+def san_json(san: SubjectAltNames) -> dict[str, list[Any]]:
+    return {
+        "dns": list(san.dns),
+        "ip": list(san.ip),
+        "uri": list(san.uri),
+        "email": list(san.email),
+        "directory": list(san.directory),
+        "registered_id": list(san.registered_id),
+        "other": [{"oid": o.oid, "name": o.name, "value": o.value} for o in san.other],
     }
 
 
@@ -282,9 +282,8 @@ def _entry_text(entry: Entry, now: dt.datetime) -> list[str]:
         csr = entry.csr
         signature = "valid" if csr.signature_valid else "INVALID"
         lines.append(f"    subject      {csr.subject or '(empty)'}")
-        names = [f"DNS:{n}" for n in csr.san_dns] + [f"IP:{n}" for n in csr.san_ip]
-        if names or csr.san_other:
-            lines.append(f"    SANs         {', '.join(names + list(csr.san_other))}")
+        if csr.san:
+            lines.append(f"    SANs         {', '.join(san_texts(csr.san))}")
         lines.append(f"    key          {_key_text(csr.public_key)}")
         lines.append(f"    signature    {csr.signature_algorithm}, {signature}")
         lines.append(f"    SPKI pin     sha256/{csr.public_key.spki_sha256}")
@@ -305,10 +304,7 @@ def _certificate_text(
     if now < d.not_before:
         left = "NOT YET VALID"
     usages = list(d.key_usage) + list(d.extended_key_usage)
-    names = [f"DNS:{n}" for n in d.san.dns] + [f"IP:{n}" for n in d.san.ip]
-    names += [f"URI:{n}" for n in d.san.uri] + [f"email:{n}" for n in d.san.email]
-    names += [f"DirName:{n}" for n in d.san.directory]
-    names += [f"{o.name}:{o.value}" for o in d.san.other]
+    names = san_texts(d.san)
     role = "CA" if d.is_ca else "end entity"
     if d.self_signed:
         role += ", self-signed"
@@ -330,6 +326,19 @@ def _certificate_text(
         f"       SPKI pin   sha256/{d.public_key.spki_sha256}",
     ]
     return lines
+
+
+def san_texts(san: SubjectAltNames) -> list[str]:
+    """Each name the way OpenSSL prints it: `DNS:example.com`, `IP:10.0.0.1`..."""
+    return [
+        *(f"DNS:{name}" for name in san.dns),
+        *(f"IP:{name}" for name in san.ip),
+        *(f"URI:{name}" for name in san.uri),
+        *(f"email:{name}" for name in san.email),
+        *(f"DirName:{name}" for name in san.directory),
+        *(f"RID:{name}" for name in san.registered_id),
+        *(f"{other.name}:{other.value}" for other in san.other),
+    ]
 
 
 def _key_text(key: PublicKeyDetails) -> str:

@@ -74,6 +74,8 @@ def load_bytes(
         if not str(error):
             raise UnsupportedFormat(_describe_unknown(data)) from error
         raise
+    if source.kind != kind:  # keystores and Secrets are files to their readers; pasted text too
+        source = replace(source, kind=kind)
     if not source.entries and not source.findings:
         return replace(source, findings=(_empty_container(source),))
     return source

@@ -150,6 +150,17 @@ def key_mismatch_finding(cert: Certificate) -> Finding:
     )
 
 
+def damaged_item(reason: str) -> Finding:
+    """A certificate or key inside a container that could not be read; the rest still shows."""
+    return Finding(
+        code="source.damaged-block",
+        severity=Severity.ERROR,
+        title="Part of the file could not be read",
+        detail=f"{reason[:1].upper()}{reason[1:]}. Everything else in the file was read.",
+        remedy="Export the file again from where it came from; this part of it is damaged.",
+    )
+
+
 def assemble_loose(
     certs: list[Certificate],
     keys: list[LoadedKey],

@@ -7,7 +7,7 @@ from pinscope.core.certificate import load_certificate
 from pinscope.core.errors import DamagedInput, UnsupportedFormat
 from pinscope.core.model import Source
 from pinscope.core.sources import keyfiles, pkcs7, pkcs12
-from pinscope.core.sources.assemble import LoadedKey, assemble_loose
+from pinscope.core.sources.assemble import LoadedKey, assemble_loose, damaged_item
 from pinscope.core.sources.passwords import Passwords
 
 _PBE_OIDS = ("1.2.840.113549.1.5.", "1.2.840.113549.1.12.1.")
@@ -82,8 +82,10 @@ def load_der(data: bytes, name: str, passwords: Passwords, kind: str = "file") -
     if structure == "pkcs12":
         return pkcs12.load_pkcs12(data, name, passwords)
     if structure == "pkcs7":
-        entries, _ = assemble_loose(pkcs7.certificates(data), [], [], [])
-        return Source(name, kind, "pkcs7", tuple(entries))
+        certs, problems = pkcs7.certificates(data)
+        entries, _ = assemble_loose(certs, [], [], [])
+        findings = tuple(damaged_item(problem) for problem in problems)
+        return Source(name, kind, "pkcs7", tuple(entries), findings)
 
     body = top.raw
     if structure == "certificate":

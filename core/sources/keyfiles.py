@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 
 from pinscope.core import der, oids
-from pinscope.core.certificate import general_name_text, parse_problem
+from pinscope.core.certificate import SubjectAltNames, parse_problem, subject_alt_names
 from pinscope.core.errors import DamagedInput, UnsupportedAlgorithm, WrongPassword
 from pinscope.core.keys import PublicKeyDetails, describe_public_key, describe_unloadable_spki
 from pinscope.core.model import CSRDetails
@@ -160,28 +160,17 @@ def describe_csr(data: bytes, what: str = "the certificate request") -> CSRDetai
     except (crypto_exceptions.UnsupportedAlgorithm, ValueError):
         public_key = describe_unloadable_spki(spki)  # GOST, SM2...: still named and pinned
 
-    dns: list[str] = []
-    ips: list[str] = []
-    other: list[str] = []
     try:
-        san = csr.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
-        dns = list(san.get_values_for_type(x509.DNSName))
-        ips = [str(ip) for ip in san.get_values_for_type(x509.IPAddress)]
-        other = [
-            general_name_text(name)
-            for name in san
-            if not isinstance(name, x509.DNSName | x509.IPAddress)
-        ]
+        extension = csr.extensions.get_extension_for_class(x509.SubjectAlternativeName)
+        san = subject_alt_names(extension.value)
     except (x509.ExtensionNotFound, ValueError):
-        pass
+        san = SubjectAltNames()
 
     return CSRDetails(
         subject=subject,
         public_key=public_key,
         signature_algorithm=oids.name_of(signature_oid, oids.SIGNATURE_ALGORITHMS),
         signature_valid=signature_valid,
-        san_dns=tuple(dns),
-        san_ip=tuple(ips),
-        san_other=tuple(other),
+        san=san,
         sha256=hashlib.sha256(data).hexdigest(),
     )

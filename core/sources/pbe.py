@@ -33,8 +33,11 @@ KDF_KEY = 1
 KDF_IV = 2
 KDF_MAC = 3
 
-# Iteration counts beyond this are a denial of service, not a real file.
-MAX_ITERATIONS = 10_000_000
+# Iteration counts beyond these are a denial of service, not a real file: OpenSSL writes 2,048,
+# Java 10,000, and password guidance tops out near 600,000 for PBKDF2 (which runs in C). The
+# PKCS#12 derivation runs in Python, about a second per million rounds.
+MAX_ITERATIONS = 5_000_000
+MAX_PKCS12_KDF_ITERATIONS = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -61,7 +64,7 @@ _PBES1_SCHEMES = {
     "1.2.840.113549.1.5.11": ("pbeWithSHA1AndRC2-CBC", "sha1", "rc2"),
 }
 
-_PRFS = {
+PRF_HASHES = {
     "1.2.840.113549.2.7": "sha1",
     "1.2.840.113549.2.8": "sha224",
     "1.2.840.113549.2.9": "sha256",
@@ -174,11 +177,12 @@ def _describe(algorithm: der.Element) -> str:
         kdf, scheme = parts[1].children()
         cipher_oid = scheme.children()[0].oid()
         cipher = _PBES2_CIPHERS.get(cipher_oid, (unsupported_name(cipher_oid),))[0]
-        return f"PBES2, {_describe_kdf(kdf)}, {cipher}"
+        return f"PBES2, {describe_kdf(kdf)}, {cipher}"
     return unsupported_name(oid)
 
 
-def _describe_kdf(kdf: der.Element) -> str:
+def describe_kdf(kdf: der.Element) -> str:
+    """Readable text for a PBKDF2 or scrypt AlgorithmIdentifier."""
     kdf_parts = kdf.children()
     kdf_oid = kdf_parts[0].oid()
     if kdf_oid == PBKDF2:
@@ -186,7 +190,7 @@ def _describe_kdf(kdf: der.Element) -> str:
         prf = "sha1"
         for extra in params[2:]:
             if extra.is_universal(der.SEQUENCE):
-                prf = _PRFS.get(extra.children()[0].oid(), extra.children()[0].oid())
+                prf = PRF_HASHES.get(extra.children()[0].oid(), extra.children()[0].oid())
         return f"PBKDF2-HMAC-{prf.upper()}, {params[1].integer()} iterations"
     if kdf_oid == SCRYPT:
         params = kdf_parts[1].children()
@@ -225,9 +229,9 @@ def _require(params: der.Element | None) -> der.Element:
     return params
 
 
-def _iterations(element: der.Element) -> int:
+def _iterations(element: der.Element, limit: int = MAX_ITERATIONS) -> int:
     count = element.integer()
-    if not 0 < count <= MAX_ITERATIONS:
+    if not 0 < count <= limit:
         raise der.DERError(f"implausible iteration count {count}")
     return count
 
@@ -236,7 +240,7 @@ def _decrypt_pkcs12(
     scheme: _PKCS12Scheme, params: der.Element, ciphertext: bytes, password: str | None
 ) -> bytes:
     salt_element, count_element = params.children()[:2]
-    salt, iterations = salt_element.octets(), _iterations(count_element)
+    salt, iterations = salt_element.octets(), _iterations(count_element, MAX_PKCS12_KDF_ITERATIONS)
     secret = bmp_password(password)
     key = pkcs12_kdf("sha1", secret, salt, KDF_KEY, iterations, scheme.key_length)
     if scheme.cipher == "rc4":
@@ -277,7 +281,12 @@ def _decrypt_pbes2(params: der.Element, ciphertext: bytes, password: str | None)
 
 
 def derive_pbes2_key(kdf: der.Element, password: bytes, key_length: int) -> bytes:
-    """Run the KDF of a PBES2 or PBMAC1 parameter block (PBKDF2 or scrypt)."""
+    """Run the KDF of a PBES2 or PBMAC1 parameter block (PBKDF2 or scrypt).
+
+    Raises:
+        der.DERError: the parameters are malformed or name a key length other than `key_length`.
+        UnsupportedAlgorithm: the KDF or its PRF is one Pinscope does not implement.
+    """
     kdf_parts = kdf.children()
     kdf_oid = kdf_parts[0].oid()
     params = kdf_parts[1].children()
@@ -295,13 +304,15 @@ def derive_pbes2_key(kdf: der.Element, password: bytes, key_length: int) -> byte
     iterations = _iterations(params[1])
     prf = "sha1"
     for extra in params[2:]:
-        if extra.is_universal(der.INTEGER):
-            key_length = extra.integer()
+        if extra.is_universal(der.INTEGER) and extra.integer() != key_length:
+            raise der.DERError(
+                f"the key length {extra.integer()} does not fit the cipher's {key_length} bytes"
+            )
         elif extra.is_universal(der.SEQUENCE):
             prf_oid = extra.children()[0].oid()
-            if prf_oid not in _PRFS:
+            if prf_oid not in PRF_HASHES:
                 raise UnsupportedAlgorithm(f"PBKDF2 with {unsupported_name(prf_oid)}")
-            prf = _PRFS[prf_oid]
+            prf = PRF_HASHES[prf_oid]
     algorithm = _hash_algorithm(prf)
     return PBKDF2HMAC(algorithm, key_length, salt, iterations).derive(password)
 

@@ -222,7 +222,9 @@ def _public_key(data: bytes, block: PEMBlock, passwords: Passwords, out: _Collec
 
 
 def _pkcs7(data: bytes, block: PEMBlock, passwords: Passwords, out: _Collected) -> None:
-    out.certs.extend(pkcs7.certificates(block.body))
+    certs, problems = pkcs7.certificates(block.body)
+    out.certs.extend(certs)
+    out.findings.extend(damaged_block(data, block, problem) for problem in problems)
 
 
 _Handler = Callable[[bytes, PEMBlock, Passwords, _Collected], None]

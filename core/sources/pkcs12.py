@@ -11,17 +11,19 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from pinscope.core import der
 from pinscope.core.certificate import Certificate, load_certificate
-from pinscope.core.errors import DamagedInput, PasswordRequired, UnsupportedAlgorithm, WrongPassword
+from pinscope.core.errors import DamagedInput, UnsupportedAlgorithm, WrongPassword
 from pinscope.core.model import Entry, EntryType, Finding, SecretKeyDetails, Severity, Source
 from pinscope.core.sources import pbe
 from pinscope.core.sources.assemble import (
     LoadedKey,
     chain_alias,
     chain_from,
+    damaged_item,
     group_chains,
     key_matches,
     key_mismatch_finding,
@@ -59,6 +61,9 @@ _SECRET_KEY_ALGORITHMS = {
 }
 
 _MAX_NESTING = 8
+
+# Says whether a password (None: no password at all) opens the file's MAC.
+_PasswordCheck = Callable[[str | None], bool]
 
 
 def looks_like_pkcs12(top: der.Element) -> bool:
@@ -121,11 +126,7 @@ def load_pkcs12(data: bytes, name: str, passwords: Passwords) -> Source:
         mac_text = _check_mac(reader, mac, safe_bytes)
         for content_info in der.parse_exact(safe_bytes).children():
             _read_content_info(reader, content_info)
-    except (der.DERError, IndexError, ValueError) as error:
-        if isinstance(
-            error, WrongPassword | PasswordRequired | UnsupportedAlgorithm | DamagedInput
-        ):
-            raise
+    except (der.DERError, IndexError, ValueError, OverflowError) as error:
         raise DamagedInput(f"the PKCS#12 structure is damaged: {error}") from error
 
     entries, findings = _entries(reader.bags)
@@ -172,7 +173,7 @@ def _check_mac(reader: _Reader, mac: der.Element | None, safe_bytes: bytes) -> s
                 f"the PKCS#12 MAC uses {pbe.unsupported_name(algorithm_oid)}, "
                 "which Pinscope cannot check"
             )
-        if not 0 < iterations <= pbe.MAX_ITERATIONS:
+        if not 0 < iterations <= pbe.MAX_PKCS12_KDF_ITERATIONS:
             raise DamagedInput(f"the PKCS#12 MAC has an implausible iteration count {iterations}")
 
         def check(password: str | None) -> bool:
@@ -185,8 +186,7 @@ def _check_mac(reader: _Reader, mac: der.Element | None, safe_bytes: bytes) -> s
     return text
 
 
-def _find_password(passwords: Passwords, check: object) -> str | None:
-    assert callable(check)
+def _find_password(passwords: Passwords, check: _PasswordCheck) -> str | None:
     if passwords.given:
         candidates: list[str | None] = [passwords.password]
         if passwords.password == "":
@@ -204,27 +204,21 @@ def _find_password(passwords: Passwords, check: object) -> str | None:
     raise WrongPassword()
 
 
-def _pbmac1(params: der.Element, data: bytes, expected: bytes) -> tuple[object, str]:
+def _pbmac1(params: der.Element, data: bytes, expected: bytes) -> tuple[_PasswordCheck, str]:
     """PBMAC1 (RFC 9579): PBKDF2 over the UTF-8 password, then HMAC."""
     kdf, scheme = params.children()[:2]
     prf_oid = scheme.children()[0].oid()
-    prf = {
-        "1.2.840.113549.2.9": "sha256",
-        "1.2.840.113549.2.10": "sha384",
-        "1.2.840.113549.2.11": "sha512",
-        "1.2.840.113549.2.7": "sha1",
-    }.get(prf_oid)
+    prf = pbe.PRF_HASHES.get(prf_oid)
     if prf is None:
-        raise UnsupportedAlgorithm(
-            f"the PKCS#12 MAC uses PBMAC1 with {pbe.unsupported_name(prf_oid)}"
-        )
+        name = pbe.unsupported_name(prf_oid)
+        raise UnsupportedAlgorithm(f"the PKCS#12 MAC uses PBMAC1 with {name}")
     size = hashlib.new(prf).digest_size
 
     def check(password: str | None) -> bool:
         key = pbe.derive_pbes2_key(kdf, (password or "").encode("utf-8"), size)
         return hmac.compare_digest(hmac.new(key, data, prf).digest(), expected)
 
-    return check, f"PBMAC1, {pbe.describe(kdf).removeprefix('an unreadable encryption scheme')}"
+    return check, f"PBMAC1, {pbe.describe_kdf(kdf)}, HMAC-{prf.upper()}"
 
 
 def _read_content_info(reader: _Reader, content_info: der.Element) -> None:
@@ -300,7 +294,11 @@ def _read_bag(reader: _Reader, record: _Bag, value: der.Element) -> None:
             reader.findings.append(_skipped_bag(f"a certificate of type {cert_parts[0].oid()}"))
             return
         cert_der = cert_parts[1].children()[0].octets()
-        record.certificate = load_certificate(cert_der, "a certificate in the PKCS#12 file")
+        try:
+            record.certificate = load_certificate(cert_der, "a certificate in the PKCS#12 file")
+        except DamagedInput as error:  # the other bags still show
+            reader.findings.append(damaged_item(str(error)))
+            return
         reader.certificate_protection[record.protection or "none"] = None
     elif record.kind == KEY_BAG:
         reader.key_protection[record.protection or "none"] = None

@@ -18,12 +18,12 @@ def is_signed_data(top: der.Element) -> bool:
         return False
 
 
-def certificates(data: bytes) -> list[Certificate]:
-    """The certificates of a SignedData, in the order they are stored.
+def certificates(data: bytes) -> tuple[list[Certificate], list[str]]:
+    """The certificates of a SignedData, in the order they are stored, and why any could not be
+    read (each damaged certificate is skipped and said in a sentence).
 
     Raises:
-        DamagedInput: the structure is not a readable SignedData, or a certificate in it is
-            damaged.
+        DamagedInput: the structure is not a readable SignedData.
     """
     try:
         content_info = der.parse(data).children()
@@ -34,6 +34,7 @@ def certificates(data: bytes) -> list[Certificate]:
         raise DamagedInput(f"the PKCS#7 structure is damaged or truncated ({error})") from error
 
     result = []
+    problems = []
     for part in signed_data:
         if not part.is_context(0):  # [0] IMPLICIT certificates; [1] holds CRLs
             continue
@@ -45,5 +46,8 @@ def certificates(data: bytes) -> list[Certificate]:
             if not element.is_universal(der.SEQUENCE):
                 continue  # attribute or other certificate formats
             what = f"certificate {index} of the PKCS#7 bundle"
-            result.append(load_certificate(element.raw, what))
-    return result
+            try:
+                result.append(load_certificate(element.raw, what))
+            except DamagedInput as error:
+                problems.append(str(error))
+    return result, problems

@@ -568,7 +568,7 @@ def test_der_csr() -> None:
     assert entry.type is EntryType.CSR
     assert entry.csr is not None
     assert entry.csr.subject == "CN=csr.minted.test"
-    assert entry.csr.san_dns == ("csr.minted.test", "alt.minted.test")
+    assert entry.csr.san.dns == ("csr.minted.test", "alt.minted.test")
     assert entry.csr.signature_algorithm == "ecdsa-with-SHA256"
     assert entry.csr.signature_valid is True
     assert (entry.csr.public_key.type, entry.csr.public_key.curve) == ("EC", "secp384r1")

@@ -85,7 +85,7 @@ def test_noisy_bundle_pairs_key_with_chain_and_keeps_everything(
     assert keyed.private_key.format == "pkcs8"
     assert [cert.sha256 for cert in other_root.certificates] == [unrelated.sha256]
     assert request.csr is not None
-    assert request.csr.san_dns == ("csr.pem.test",)
+    assert request.csr.san.dns == ("csr.pem.test",)
     assert [pin.value.encode() for pin in request.pins] == [csr_pin]
 
 
