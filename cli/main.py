@@ -57,8 +57,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     inspect.add_argument("-v", "--verbose", action="store_true", help="log debug details to stderr")
 
-    gui = commands.add_parser("gui", help="open the window, optionally with sources loaded")
-    gui.add_argument("sources", nargs="*", metavar="SOURCE")
+    gui = commands.add_parser("gui", help="open the window")
+    # TODO(#6): load these into the window's sources pane once it exists.
+    gui.add_argument("sources", nargs="*", metavar="SOURCE", help=argparse.SUPPRESS)
     return parser
 
 
@@ -189,12 +190,28 @@ def exit_status(inspections: Sequence[Inspection]) -> int:
 
 
 def run_gui(sources: Sequence[str]) -> int:
+    if _no_display():
+        print(
+            "pinscope: no display to open the window on (DISPLAY and WAYLAND_DISPLAY are unset); "
+            "use `pinscope inspect` in a terminal",
+            file=sys.stderr,
+        )
+        return EXIT_UNREADABLE
     try:
         from pinscope.gui.app import run
     except ImportError as error:
         print(f"pinscope: the window cannot start: {error}", file=sys.stderr)
         return EXIT_UNREADABLE
     return run(list(sources))
+
+
+def _no_display() -> bool:
+    """On Linux and the BSDs, Qt aborts the process when there is no display to connect to."""
+    if not sys.platform.startswith(("linux", "freebsd", "openbsd")):
+        return False
+    if os.environ.get("QT_QPA_PLATFORM"):
+        return False  # offscreen, vnc, eglfs...: the user chose
+    return not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
