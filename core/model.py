@@ -10,7 +10,8 @@ import enum
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from pinscope.core.certificate import Certificate, SubjectAltNames
+from pinscope.core.certificate import Certificate
+from pinscope.core.extensions import SubjectAltNames
 from pinscope.core.keys import PublicKeyDetails, spki_pin
 
 __all__ = [

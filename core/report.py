@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from pinscope.core import __version__
-from pinscope.core.certificate import Certificate, CertificateDetails, SubjectAltNames
+from pinscope.core.certificate import Certificate, CertificateDetails
 from pinscope.core.errors import (
     DamagedInput,
     EmptyInput,
@@ -17,6 +17,7 @@ from pinscope.core.errors import (
     UnsupportedFormat,
     WrongPassword,
 )
+from pinscope.core.extensions import SubjectAltNames
 from pinscope.core.inspection import Inspection
 from pinscope.core.keys import PublicKeyDetails
 from pinscope.core.model import Entry, Finding, Pin, Severity, Source

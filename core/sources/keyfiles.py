@@ -14,8 +14,9 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 
 from pinscope.core import der, oids
-from pinscope.core.certificate import SubjectAltNames, parse_problem, subject_alt_names
+from pinscope.core.certificate import parse_problem
 from pinscope.core.errors import DamagedInput, UnsupportedAlgorithm, WrongPassword
+from pinscope.core.extensions import SubjectAltNames, subject_alt_names
 from pinscope.core.keys import PublicKeyDetails, describe_public_key, describe_unloadable_spki
 from pinscope.core.model import CSRDetails
 from pinscope.core.sources import pbe
