@@ -132,17 +132,17 @@ def collect_blocks(
     """
     collected = _Collected()
     for block in blocks:
+        if block.error is None:
+            try:
+                _collect(data, block, passwords, collected)
+            except PasswordRequired:
+                collected.locked_keys.append(block)
+            except WrongPassword:
+                raise  # the user gave a password and it is wrong: say so, not "damaged block"
+            except LoadError as error:
+                block.error = str(error)
         if block.error is not None:
             collected.findings.append(damaged_block(data, block, block.error))
-            continue
-        try:
-            _collect(data, block, passwords, collected)
-        except PasswordRequired:
-            collected.locked_keys.append(block)
-        except WrongPassword:
-            raise  # the user gave a password and it is wrong: say so, not "damaged block"
-        except LoadError as error:
-            collected.findings.append(damaged_block(data, block, str(error)))
 
     readable = collected.certs or collected.keys or collected.csrs or collected.public_keys
     if collected.locked_keys:
@@ -152,16 +152,16 @@ def collect_blocks(
             collected.keys.append(LoadedKey(None, _locked_format(block), _locked_protection(block)))
             collected.findings.append(_key_locked(data, block))
     if not readable and not part_of_more:
-        _raise_for_nothing_readable(data, blocks, collected)
+        _raise_for_nothing_readable(data, blocks)
     return collected
 
 
-def _raise_for_nothing_readable(data: bytes, blocks: list[PEMBlock], collected: _Collected) -> None:
-    damaged = [f for f in collected.findings if f.code == "source.damaged-block"]
+def _raise_for_nothing_readable(data: bytes, blocks: list[PEMBlock]) -> None:
+    damaged = [block for block in blocks if block.error is not None]
     if damaged:
         first = damaged[0]
         more = f" (and {len(damaged) - 1} more damaged blocks)" if len(damaged) > 1 else ""
-        raise DamagedInput(f"no block could be read: {first.detail.split('. The other')[0]}{more}")
+        raise DamagedInput(f"no block could be read: {_where(data, first)}: {first.error}{more}")
     labels = ", ".join(sorted({block.label for block in blocks})) or "no blocks"
     raise UnsupportedFormat(
         f"the PEM text holds only {labels}, and no certificate, key or certificate request"
