@@ -111,16 +111,17 @@ def load_bouncy_castle(data: bytes, name: str, passwords: Passwords) -> Source:
         store = bks.BksKeyStore.loads(data, password, try_decrypt_keys=False)
     except jks.util.KeystoreSignatureException as error:
         raise WrongPassword() from error
-    except _PARSER_ERRORS:
+    except _PARSER_ERRORS as bks_error:
+        problem = _parser_problem(bks_error)
+        if data[:4] != b"\x00\x00\x00\x01":  # UBER exists only as version 1
+            raise DamagedInput(f"the BKS keystore is damaged: {problem}") from bks_error
         store_type = "uber"
         try:
             store = _load_uber(data, password)
         except (jks.util.KeystoreSignatureException, jks.util.DecryptionFailureException) as error:
             raise WrongPassword() from error
         except _PARSER_ERRORS as error:
-            raise DamagedInput(
-                f"the BKS/UBER keystore is damaged or truncated ({error})"
-            ) from error
+            raise DamagedInput(f"the BKS/UBER keystore is damaged: {problem}") from error
 
     findings: list[Finding] = []
     entries = [
@@ -133,6 +134,20 @@ def load_bouncy_castle(data: bytes, name: str, passwords: Passwords) -> Source:
         "version": getattr(store, "version", None),
     }
     return Source(name, "file", store_type, tuple(entries), tuple(findings), protection)
+
+
+def _parser_problem(error: BaseException) -> str:
+    """Say what pyjks tripped over without its internals ("unpack_from requires a buffer...")."""
+    cause = error.args[0] if error.args else None  # pyjks wraps struct.error in its own
+    if isinstance(error, struct.error | EOFError | IndexError) or isinstance(cause, struct.error):
+        return "it ends early (the file is truncated)"
+    if isinstance(cause, str) and ("found 0 bytes" in cause or "multiple of" in cause):
+        return "it ends early or has bytes missing (the file is truncated)"
+    if isinstance(error, jks.util.DuplicateAliasException):
+        return "two entries have the same alias"
+    if isinstance(error, jks.util.UnsupportedKeystoreVersionException):
+        return "its version is not one Java writes"
+    return "its entries do not have the structure a keystore's entries have"
 
 
 def _load_uber(data: bytes, password: str) -> Any:
@@ -197,7 +212,7 @@ def _parse_java(data: bytes, password: str | None) -> Any:
     except jks.util.KeystoreSignatureException as error:
         raise WrongPassword() from error
     except _PARSER_ERRORS as error:
-        raise DamagedInput(f"the keystore is damaged or truncated ({error})") from error
+        raise DamagedInput(f"the keystore is damaged: {_parser_problem(error)}") from error
 
 
 def _integrity_not_checked(label: str) -> Finding:
