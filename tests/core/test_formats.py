@@ -699,3 +699,15 @@ def test_der_of_an_unknown_structure_is_unsupported() -> None:
 def test_missing_file_is_a_load_error(tmp_path: Path) -> None:
     with pytest.raises(LoadError, match="cannot open"):
         load_path(tmp_path / "absent.pem")
+
+
+@pytest.mark.parametrize("file_name", ["keystore.jks", "keystore.bks"])
+def test_truncated_keystore_says_it_is_truncated_in_plain_words(file_name: str) -> None:
+    data = (DATA / file_name).read_bytes()[:300]
+
+    with pytest.raises(DamagedInput) as raised:
+        load_bytes(data, file_name, Passwords(password=PASSWORDS[file_name]))
+
+    message = str(raised.value)
+    assert "truncated" in message
+    assert "unpack" not in message and "buffer" not in message
