@@ -110,7 +110,29 @@ def load_pem(data: bytes, name: str, passwords: Passwords, kind: str = "file") -
     entries, findings = assemble_loose(
         collected.certs, collected.keys, collected.csrs, collected.public_keys
     )
-    return Source(name, kind, "pem", tuple(entries), tuple(collected.findings + findings))
+    fmt = _format_of(blocks)
+    return Source(name, kind, fmt, tuple(entries), tuple(collected.findings + findings))
+
+
+_SINGLE_PURPOSE = {
+    "PKCS7": "pkcs7",
+    "CMS": "pkcs7",
+    "CERTIFICATE REQUEST": "csr",
+    "NEW CERTIFICATE REQUEST": "csr",
+    "PUBLIC KEY": "public-key",
+    "RSA PUBLIC KEY": "public-key",
+    "PRIVATE KEY": "private-key",
+    "ENCRYPTED PRIVATE KEY": "private-key",
+    "RSA PRIVATE KEY": "private-key",
+    "EC PRIVATE KEY": "private-key",
+    "DSA PRIVATE KEY": "private-key",
+}
+
+
+def _format_of(blocks: list[PEMBlock]) -> str:
+    """ "pkcs7", "csr", "public-key" or "private-key" for a file of only that; else "pem"."""
+    kinds = {_SINGLE_PURPOSE.get(b.label, "pem") for b in blocks if b.label not in _SILENT_LABELS}
+    return kinds.pop() if len(kinds) == 1 else "pem"
 
 
 def collect_blocks(

@@ -388,7 +388,7 @@ def test_single_certificate_fixture(file_name: str, subject: str, serial: int) -
 
 @pytest.mark.parametrize(
     ("file_name", "source_format"),
-    [("chain.pem", "pem"), ("chain.p7b", "pem"), ("chain-der.p7b", "pkcs7")],
+    [("chain.pem", "pem"), ("chain.p7b", "pkcs7"), ("chain-der.p7b", "pkcs7")],
 )
 def test_chain_fixture_is_one_entry_leaf_first(file_name: str, source_format: str) -> None:
     source = load_fixture(file_name)
@@ -444,7 +444,7 @@ def test_key_fixture_has_the_pin_of_its_certificate(
 
 
 @pytest.mark.parametrize(
-    ("file_name", "source_format"), [("server.csr", "pem"), ("server-csr.der", "csr")]
+    ("file_name", "source_format"), [("server.csr", "csr"), ("server-csr.der", "csr")]
 )
 def test_csr_fixture_has_subject_and_the_server_pin(file_name: str, source_format: str) -> None:
     source = load_fixture(file_name)
@@ -520,7 +520,7 @@ def test_der_certificate(minted_chain: minting.Chain) -> None:
 
 @pytest.mark.parametrize(
     ("encoding", "source_format"),
-    [(serialization.Encoding.DER, "pkcs7"), (serialization.Encoding.PEM, "pem")],
+    [(serialization.Encoding.DER, "pkcs7"), (serialization.Encoding.PEM, "pkcs7")],
 )
 def test_pkcs7_bundle_becomes_one_chain(
     minted_chain: minting.Chain, encoding: serialization.Encoding, source_format: str
@@ -579,9 +579,9 @@ def test_der_csr() -> None:
     ("encoding", "public_format", "source_format"),
     [
         (serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo, "public-key"),
-        (serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo, "pem"),
+        (serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo, "public-key"),
         (serialization.Encoding.DER, serialization.PublicFormat.PKCS1, "public-key"),
-        (serialization.Encoding.PEM, serialization.PublicFormat.PKCS1, "pem"),
+        (serialization.Encoding.PEM, serialization.PublicFormat.PKCS1, "public-key"),
     ],
 )
 def test_public_key_file_gives_the_spki_pin(
@@ -711,3 +711,16 @@ def test_truncated_keystore_says_it_is_truncated_in_plain_words(file_name: str) 
     message = str(raised.value)
     assert "truncated" in message
     assert "unpack" not in message and "buffer" not in message
+
+
+@pytest.mark.parametrize(
+    ("file_name", "source_format"),
+    [
+        ("server.key", "private-key"),
+        ("key-ec-traditional.pem", "private-key"),
+        ("key-pkcs8-pbes2.pem", "private-key"),
+        ("openssl-bag-attributes.pem", "pem"),
+    ],
+)
+def test_pem_file_of_one_kind_is_named_by_its_content(file_name: str, source_format: str) -> None:
+    assert load_fixture(file_name).format == source_format
