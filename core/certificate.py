@@ -140,6 +140,16 @@ class Certificate:
         return der.parse(self.tbs_fields["serial"]).integer()
 
     @cached_property
+    def short_name(self) -> str:
+        """The subject's common name, or the whole subject: what lists show for it.
+
+        Read from the subject alone, so that listing a large bundle decodes nothing else.
+        """
+        subject, attributes = _name_or_problem(self, "subject", [])
+        common_name = next((a.value for a in attributes if a.oid == "2.5.4.3"), None)
+        return common_name or subject or "(empty subject)"
+
+    @cached_property
     def details(self) -> CertificateDetails:
         return describe_certificate(self)
 

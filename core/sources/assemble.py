@@ -129,11 +129,11 @@ def leaf_of(group: list[Certificate]) -> Certificate:
 
 
 def chain_alias(group: list[Certificate]) -> str:
-    return leaf_of(group).details.short_name()
+    return leaf_of(group).short_name
 
 
 def key_mismatch_finding(cert: Certificate) -> Finding:
-    name = cert.details.short_name()
+    name = cert.short_name
     return Finding(
         code="cert.key-mismatch",
         severity=Severity.ERROR,

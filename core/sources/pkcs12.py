@@ -388,7 +388,7 @@ def _entries(bags: list[_Bag]) -> tuple[list[Entry], list[Finding]]:
     loose = [bag for bag in certificates if bag.certificate and bag.certificate.sha256 not in used]
     for bag in [b for b in loose if b.java_trusted]:
         assert bag.certificate is not None
-        alias = bag.friendly_name or bag.certificate.details.short_name()
+        alias = bag.friendly_name or bag.certificate.short_name
         entries.append(Entry(alias, EntryType.TRUSTED_CERTIFICATE, (bag.certificate,)))
     others = [bag.certificate for bag in loose if not bag.java_trusted and bag.certificate]
     names = {bag.certificate.sha256: bag.friendly_name for bag in loose if bag.certificate}
@@ -410,7 +410,7 @@ def _key_entry(
         )
     if leaf is None and loaded.key is not None:
         leaf = next((cert for cert in pool if key_matches(loaded.key, cert)), None)
-    alias = loaded.label or (leaf.details.short_name() if leaf else "private key")
+    alias = loaded.label or (leaf.short_name if leaf else "private key")
     if leaf is None:
         return Entry(alias, EntryType.PRIVATE_KEY, private_key=loaded.details(None)), None
 
