@@ -9,6 +9,10 @@
 # Every run makes NEW keys, so fingerprints change: the script rewrites the
 # generated section of README.md (between the BEGIN/END GENERATED markers)
 # so that README always matches the files on disk.
+#
+#   make-fixtures.sh        every fixture (needs openssl, keytool, bcprov)
+#   make-fixtures.sh weak   only the weak-*.pem certificates (needs openssl);
+#                           every other file and README.md are left alone
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -19,12 +23,112 @@ PASS=secret
 BCPROV="${BCPROV:-/usr/share/java/bcprov.jar}"
 BC_ARGS=(-providerpath "$BCPROV" -providerclass org.bouncycastle.jce.provider.BouncyCastleProvider)
 
+MODE="${1:-all}"
+case "$MODE" in
+  all | weak) ;;
+  *) echo "usage: $0 [weak]" >&2; exit 2 ;;
+esac
+
 command -v openssl >/dev/null || { echo "openssl not found" >&2; exit 1; }
-command -v keytool >/dev/null || { echo "keytool not found" >&2; exit 1; }
-[[ -r "$BCPROV" ]] || { echo "BouncyCastle jar not found at $BCPROV (apt-get install libbcprov-java)" >&2; exit 1; }
 
 TMP="$(mktemp -d)"
 trap 'rm -rf "$TMP"' EXIT
+
+# --------------------------------------------------------------------------
+# Weak certificates: SHA-1 and MD5 signatures and a 1024-bit RSA key, which
+# Pinscope must report but cryptography's builders refuse to make. Only the
+# certificates are kept; their keys are thrown away. `make-fixtures.sh weak`
+# remakes just these, so the other fixtures keep their fingerprints.
+# OpenSSL 3.0 still signs with SHA-1 and MD5 (`req` and `x509` do not apply
+# the TLS security level); an OpenSSL built without MD5 (FIPS) cannot make
+# weak-md5.pem.
+# --------------------------------------------------------------------------
+WEAK_OUTPUTS=(weak-sha1-chain.pem weak-rsa1024.pem weak-md5.pem)
+
+make_weak() {
+  local dir="$TMP/weak"
+  mkdir -p "$dir"
+  cat > "$dir/weak.cnf" <<'EOF'
+[ req ]
+distinguished_name = dn
+prompt = no
+[ dn ]
+[ v3_root ]
+basicConstraints = critical, CA:true
+keyUsage = critical, keyCertSign, cRLSign
+subjectKeyIdentifier = hash
+[ v3_intermediate ]
+basicConstraints = critical, CA:true, pathlen:0
+keyUsage = critical, keyCertSign, cRLSign
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid:always
+[ v3_sha1_leaf ]
+basicConstraints = critical, CA:false
+keyUsage = critical, digitalSignature
+extendedKeyUsage = serverAuth
+subjectAltName = DNS:weak-sha1.example.test
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid:always
+[ v3_rsa1024 ]
+basicConstraints = critical, CA:false
+keyUsage = critical, digitalSignature, keyEncipherment
+extendedKeyUsage = serverAuth
+subjectAltName = DNS:weak-rsa1024.example.test
+subjectKeyIdentifier = hash
+[ v3_md5 ]
+basicConstraints = critical, CA:false
+keyUsage = critical, digitalSignature, keyEncipherment
+extendedKeyUsage = serverAuth
+subjectAltName = DNS:weak-md5.example.test
+subjectKeyIdentifier = hash
+EOF
+  local cnf="$dir/weak.cnf"
+
+  # SHA-1 chain: RSA 2048 root (self-signed with SHA-1) -> RSA 2048 issuing CA -> EC P-256
+  # leaf; every signature is sha1WithRSAEncryption.
+  openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$dir/root.key" 2>/dev/null
+  openssl req -new -x509 -config "$cnf" -extensions v3_root -sha1 -days "$DAYS" \
+    -key "$dir/root.key" -subj "/C=GB/O=Pinscope Tests/CN=Pinscope Weak SHA-1 Root" \
+    -set_serial 0x5000 -out "$dir/root.crt"
+  openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$dir/int.key" 2>/dev/null
+  openssl req -new -config "$cnf" -key "$dir/int.key" \
+    -subj "/C=GB/O=Pinscope Tests/CN=Pinscope Weak SHA-1 Issuing CA" -out "$dir/int.csr"
+  openssl x509 -req -in "$dir/int.csr" -CA "$dir/root.crt" -CAkey "$dir/root.key" \
+    -set_serial 0x5001 -days "$DAYS" -sha1 -extfile "$cnf" -extensions v3_intermediate \
+    -out "$dir/int.crt" 2>/dev/null
+  openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$dir/leaf.key"
+  openssl req -new -config "$cnf" -key "$dir/leaf.key" -subj "/CN=weak-sha1.example.test" \
+    -out "$dir/leaf.csr"
+  openssl x509 -req -in "$dir/leaf.csr" -CA "$dir/int.crt" -CAkey "$dir/int.key" \
+    -set_serial 0x5002 -days "$DAYS" -sha1 -extfile "$cnf" -extensions v3_sha1_leaf \
+    -out "$dir/leaf.crt" 2>/dev/null
+  cat "$dir/leaf.crt" "$dir/int.crt" "$dir/root.crt" > weak-sha1-chain.pem
+
+  # 1024-bit RSA, self-signed with SHA-256: only the key is weak.
+  openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:1024 -out "$dir/rsa1024.key" 2>/dev/null
+  openssl req -new -x509 -config "$cnf" -extensions v3_rsa1024 -sha256 -days "$DAYS" \
+    -key "$dir/rsa1024.key" -subj "/CN=weak-rsa1024.example.test" -set_serial 0x5010 \
+    -out weak-rsa1024.pem
+
+  # MD5, self-signed, RSA 2048: only the signature is weak.
+  openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$dir/md5.key" 2>/dev/null
+  openssl req -new -x509 -config "$cnf" -extensions v3_md5 -md5 -days "$DAYS" \
+    -key "$dir/md5.key" -subj "/CN=weak-md5.example.test" -set_serial 0x5020 -out weak-md5.pem
+}
+
+if [[ "$MODE" == weak ]]; then
+  rm -f "${WEAK_OUTPUTS[@]}"
+  make_weak
+  for f in "${WEAK_OUTPUTS[@]}"; do
+    [[ -s "$f" ]] || { echo "missing or empty: $f" >&2; exit 1; }
+  done
+  chmod 644 "${WEAK_OUTPUTS[@]}"
+  echo "weak certificates written to $HERE" >&2
+  exit 0
+fi
+
+command -v keytool >/dev/null || { echo "keytool not found" >&2; exit 1; }
+[[ -r "$BCPROV" ]] || { echo "BouncyCastle jar not found at $BCPROV (apt-get install libbcprov-java)" >&2; exit 1; }
 
 OUTPUTS=(
   ca-root.crt ca-root.key ca-intermediate.crt ca-intermediate.key
@@ -36,6 +140,7 @@ OUTPUTS=(
   key-pkcs8-pbes1-3des.pem key-pkcs8-pbes2.pem key-pkcs8-pbes2.der
   key-rsa-traditional-encrypted.pem key-ec-traditional.pem
   openssl-bag-attributes.pem chain.p7b chain-der.p7b server.csr server-csr.der
+  "${WEAK_OUTPUTS[@]}"
 )
 rm -f "${OUTPUTS[@]}"
 
@@ -208,6 +313,8 @@ openssl ec -in server.key -out key-ec-traditional.pem 2>/dev/null
 
 openssl crl2pkcs7 -nocrl -certfile chain.pem -out chain.p7b
 openssl crl2pkcs7 -nocrl -certfile chain.pem -outform DER -out chain-der.p7b
+
+make_weak
 
 for f in "${OUTPUTS[@]}"; do
   [[ -s "$f" ]] || { echo "missing or empty: $f" >&2; exit 1; }
