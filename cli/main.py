@@ -13,9 +13,12 @@ import sys
 from collections.abc import Sequence
 
 from pinscope.core import __version__, report
-from pinscope.core.errors import PasswordRequired
-from pinscope.core.inspection import Inspection, inspect_bytes, inspect_path
+from pinscope.core.aia import IssuerFetcher
+from pinscope.core.checks.context import DEFAULT_WARN_DAYS, CheckContext
+from pinscope.core.errors import LoadError, PasswordRequired
+from pinscope.core.inspection import Inspection, Settings, inspect_bytes, inspect_path
 from pinscope.core.sources import Passwords
+from pinscope.core.trust import load_trust_stores
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1
@@ -42,6 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="read files and print their certificates, keys and findings",
         description="Read certificates, keys, CSRs and keystores (the format is detected from "
         "the content) and print what they hold and what is wrong with them. "
+        "Each chain is validated against the trust store and checked. "
         "Exit status: 0 nothing wrong, 1 findings of severity error, 2 input unreadable.",
     )
     inspect.add_argument(
@@ -49,12 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     inspect.add_argument("--json", action="store_true", help="print the JSON document")
     _add_password_options(inspect)
-    inspect.add_argument(
-        "--at",
-        metavar="ISO-8601",
-        type=_parse_time,
-        help="judge validity as of this time (default: now)",
-    )
+    _add_trust_options(inspect)
     inspect.add_argument("-v", "--verbose", action="store_true", help="log debug details to stderr")
 
     gui = commands.add_parser("gui", help="open the window")
@@ -94,6 +93,72 @@ def _add_password_options(parser: argparse.ArgumentParser) -> None:
         metavar="FILE",
         help="read the key password from the first line of FILE",
     )
+
+
+def _add_trust_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("validation")
+    group.add_argument(
+        "--trust",
+        metavar="FILE",
+        action="append",
+        default=[],
+        help="trust the certificates of FILE (PEM bundle, PKCS#12, JKS...); repeatable; "
+        "replaces the default store unless --trust-store is given too",
+    )
+    group.add_argument(
+        "--trust-store",
+        choices=("mozilla", "system", "none"),
+        help="the trust store to validate against (default: system, else mozilla); "
+        "none judges no trust",
+    )
+    group.add_argument("--host", metavar="NAME", help="the host name or IP address to verify")
+    group.add_argument(
+        "--at",
+        metavar="ISO-8601",
+        type=_parse_time,
+        help="judge validity as of this time (default: now)",
+    )
+    group.add_argument(
+        "--fetch-missing",
+        action="store_true",
+        help="download missing intermediates from the URL a certificate names (AIA)",
+    )
+    group.add_argument(
+        "--warn-days",
+        metavar="DAYS",
+        type=_positive_int,
+        default=DEFAULT_WARN_DAYS,
+        help=f"warn about certificates expiring within DAYS (default {DEFAULT_WARN_DAYS}) "
+        "and under a third of their lifetime",
+    )
+    group.add_argument(
+        "--timeout",
+        metavar="SECONDS",
+        type=float,
+        default=5.0,
+        help="network timeout for --fetch-missing (default 5)",
+    )
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from error
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must not be negative: {text}")
+    return value
+
+
+def settings_from(args: argparse.Namespace, passwords: Passwords, now: dt.datetime) -> Settings:
+    """The trust stores and check settings the options ask for."""
+    try:
+        stores = load_trust_stores(args.trust_store, args.trust, passwords)
+    except LoadError as error:
+        raise UsageError(f"cannot use the trust store: {error}") from error
+    context = CheckContext(now=now, warn_days=args.warn_days, host=args.host)
+    fetcher = IssuerFetcher(timeout=args.timeout) if args.fetch_missing else None
+    return Settings(context, tuple(stores), fetcher)
 
 
 def _parse_time(text: str) -> dt.datetime:
@@ -152,7 +217,10 @@ def run_inspect(args: argparse.Namespace) -> int:
 def _inspect_and_print(args: argparse.Namespace) -> int:
     now = args.at or dt.datetime.now(dt.UTC)
     passwords = passwords_from(args, stdin_is_source="-" in args.sources)
-    inspections = [_with_option_hint(_inspect_one(name, passwords, now)) for name in args.sources]
+    settings = settings_from(args, passwords, now)
+    inspections = [
+        _with_option_hint(_inspect_one(name, passwords, settings)) for name in args.sources
+    ]
 
     if args.json:
         # Indented for a person at a terminal; compact (and much faster) for programs.
@@ -167,11 +235,11 @@ def _inspect_and_print(args: argparse.Namespace) -> int:
     return exit_status(inspections)
 
 
-def _inspect_one(source: str, passwords: Passwords, now: dt.datetime) -> Inspection:
+def _inspect_one(source: str, passwords: Passwords, settings: Settings) -> Inspection:
     if source == "-":
         stdin = sys.stdin.buffer.read()
-        return inspect_bytes(stdin, "<stdin>", passwords.for_source("<stdin>"), now)
-    return inspect_path(source, passwords.for_source(source), now)
+        return inspect_bytes(stdin, "<stdin>", passwords.for_source("<stdin>"), settings=settings)
+    return inspect_path(source, passwords.for_source(source), settings=settings)
 
 
 def _with_option_hint(inspection: Inspection) -> Inspection:

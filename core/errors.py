@@ -43,3 +43,17 @@ class WrongPassword(LoadError):
 
     def __init__(self, message: str = "wrong password") -> None:
         super().__init__(message)
+
+
+class EndpointError(PinscopeError):
+    """An endpoint could not be tested: the name, the network, a proxy or a STARTTLS prelude
+    failed before a TLS handshake could say anything about the server.
+
+    `code` is the finding code that explains it (`net.dns`, `net.refused`, `net.timeout`,
+    `net.reset`, `tls.not-tls`, `tls.starttls-refused`, `net.proxy`...); None when no finding
+    fits better than the message.
+    """
+
+    def __init__(self, message: str, code: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code

@@ -8,10 +8,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from pinscope.core.checks import run_checks
+from pinscope.core.aia import IssuerFetcher
+from pinscope.core.chain import Validation
+from pinscope.core.checks import CheckContext, run_checks
 from pinscope.core.errors import LoadError
 from pinscope.core.model import Finding, Severity, Source
 from pinscope.core.sources import Passwords, load_bytes, load_path
+from pinscope.core.trust import TrustStore, load_trust_stores
 
 logger = logging.getLogger(__name__)
 
@@ -25,17 +28,50 @@ class Inspection:
     """None when the input could not be read; `error` then says why."""
     findings: tuple[Finding, ...] = ()
     error: LoadError | None = None
+    validations: tuple[Validation | None, ...] = ()
+    """One per entry of the source: the verdict on its chain, or None when it holds none."""
+
+    @property
+    def validation(self) -> Validation | None:
+        """The verdict on the source's first chain: what a one-chain file or an endpoint is."""
+        return next((v for v in self.validations if v is not None), None)
 
     @property
     def has_errors(self) -> bool:
         return any(finding.severity == Severity.ERROR for finding in self.findings)
 
 
+@dataclass(frozen=True)
+class Settings:
+    """How to judge what is read: when, for which host, against which trust stores."""
+
+    context: CheckContext
+    stores: tuple[TrustStore, ...]
+    fetcher: IssuerFetcher | None = None
+    """Downloads missing intermediates when set (`--fetch-missing`)."""
+
+
+def default_settings(now: dt.datetime | None = None) -> Settings:
+    """Judged now (or at `now`) against the default trust store, fetching nothing."""
+    context = CheckContext(now) if now is not None else CheckContext()
+    return Settings(context, tuple(load_trust_stores(None)))
+
+
 def inspect_path(
-    path: str | Path, passwords: Passwords | None = None, now: dt.datetime | None = None
+    path: str | Path,
+    passwords: Passwords | None = None,
+    now: dt.datetime | None = None,
+    settings: Settings | None = None,
 ) -> Inspection:
-    """Read a file and check what it holds. Never raises for bad input."""
-    return _inspect(str(path), lambda: load_path(path, passwords), now)
+    """Read a file and check what it holds. Never raises for bad input.
+
+    Args:
+        path: the file.
+        passwords: where passwords come from; asking for one fails when None.
+        now: the moment to judge at, when `settings` is None.
+        settings: how to judge; the default trust store at `now` when None.
+    """
+    return _inspect(str(path), lambda: load_path(path, passwords), settings or _lazy(now))
 
 
 def inspect_bytes(
@@ -44,15 +80,28 @@ def inspect_bytes(
     passwords: Passwords | None = None,
     now: dt.datetime | None = None,
     kind: str = "file",
+    settings: Settings | None = None,
 ) -> Inspection:
     """Read bytes (standard input, pasted text) and check what they hold. Never raises."""
-    return _inspect(name, lambda: load_bytes(data, name, passwords, kind), now)
+
+    def load() -> Source:
+        return load_bytes(data, name, passwords, kind)
+
+    return _inspect(name, load, settings or _lazy(now))
 
 
-def _inspect(name: str, load: Callable[[], Source], now: dt.datetime | None) -> Inspection:
+def _lazy(now: dt.datetime | None) -> Callable[[], Settings]:
+    return lambda: default_settings(now)
+
+
+def _inspect(
+    name: str, load: Callable[[], Source], settings: Settings | Callable[[], Settings]
+) -> Inspection:
     try:
         source: Source = load()
-        findings = [*source.findings, *run_checks(source, now)]
+        judge = settings if isinstance(settings, Settings) else settings()
+        checked = run_checks(source, judge.context, judge.stores, judge.fetcher)
+        findings = [*source.findings, *checked.findings]
     except LoadError as error:
         logger.debug("could not read %s: %s", name, error)
         return Inspection(name, None, error=error)
@@ -63,4 +112,4 @@ def _inspect(name: str, load: Callable[[], Source], now: dt.datetime | None) -> 
         logger.debug("unexpected error reading %s", name, exc_info=True)
         message = f"unexpected error while reading it ({type(error).__name__}: {error})"
         return Inspection(name, None, error=LoadError(message))
-    return Inspection(name, source, tuple(findings))
+    return Inspection(name, source, tuple(findings), validations=checked.validations)

@@ -8,6 +8,7 @@ from typing import Any
 
 from pinscope.core import __version__
 from pinscope.core.certificate import Certificate, CertificateDetails
+from pinscope.core.chain import Validation
 from pinscope.core.errors import (
     DamagedInput,
     EmptyInput,
@@ -75,18 +76,62 @@ def inspection_json(
             "error": {"kind": error_kind(error), "message": str(error)},
         }
     source = inspection.source
+    validations = inspection.validations or (None,) * len(source.entries)
+    first = inspection.validation
     return {
         "name": source.name,
         "kind": source.kind,
         "format": source.format,
         "protection": source.protection or None,
-        "entries": [entry_json(entry, now, memo) for entry in source.entries],
+        "validation": None if first is None else validation_json(first),
+        "entries": [
+            entry_json(entry, now, memo, validation)
+            for entry, validation in zip(source.entries, validations, strict=True)
+        ],
         "findings": [finding_json(finding) for finding in inspection.findings],
     }
 
 
+def validation_json(validation: Validation) -> dict[str, Any]:
+    """The verdict on one chain: trusted or not, the path leaf first, its anchor and store."""
+    path = validation.path
+    anchor = path.anchor
+    store = path.store
+    return {
+        "trusted": validation.trusted,
+        "purpose": validation.purpose,
+        "host": validation.host,
+        "at": iso(validation.at),
+        "path": [cert.sha256 for cert in path.certificates],
+        "path_subjects": [cert.details.subject for cert in path.certificates],
+        "complete": path.complete,
+        "anchor": None if anchor is None else anchor.sha256,
+        "anchor_subject": None if anchor is None else anchor.details.subject,
+        "store": None if store is None else store.name,
+        "store_label": None if store is None else store.label,
+        "stores": [s.name for s in validation.stores],
+        "errors": list(validation.errors),
+        "strict_error": validation.strict_error,
+        "openssl_error": None
+        if validation.openssl_error is None
+        else {"code": validation.openssl_error, "meaning": validation.openssl_reason},
+        "alternatives": [[c.sha256 for c in p.certificates] for p in validation.alternatives],
+        "fetched": [
+            {
+                "url": attempt.url,
+                "certificates": [cert.sha256 for cert in attempt.certificates],
+                "error": attempt.error,
+            }
+            for attempt in validation.fetch_attempts
+        ],
+    }
+
+
 def entry_json(
-    entry: Entry, now: dt.datetime, memo: dict[str, dict[str, Any]] | None = None
+    entry: Entry,
+    now: dt.datetime,
+    memo: dict[str, dict[str, Any]] | None = None,
+    validation: Validation | None = None,
 ) -> dict[str, Any]:
     memo = {} if memo is None else memo
     private_key = entry.private_key
@@ -95,6 +140,7 @@ def entry_json(
         "type": entry.type.value,
         "certificates": [_memoised(cert, now, memo) for cert in entry.certificates],
         "pins": [pin_json(pin) for pin in entry.pins],
+        "validation": None if validation is None else validation_json(validation),
         "private_key": None
         if private_key is None
         else {
@@ -217,6 +263,8 @@ def _attributes(attributes: Iterable[Any]) -> list[dict[str, str]]:
 
 # ---- text ------------------------------------------------------------------------------------
 
+ARROW = " \u2192 "
+
 _SEVERITY_LABEL = {Severity.ERROR: "ERROR", Severity.WARNING: "WARN ", Severity.INFO: "INFO "}
 
 
@@ -248,8 +296,9 @@ def _inspection_text(inspection: Inspection, now: dt.datetime) -> str:
         if value not in (None, [], ""):
             shown = ", ".join(map(str, value)) if isinstance(value, list) else value
             lines.append(f"  {key:<13} {shown}")
-    for entry in source.entries:
-        lines.extend(_entry_text(entry, now))
+    validations = inspection.validations or (None,) * len(source.entries)
+    for entry, validation in zip(source.entries, validations, strict=True):
+        lines.extend(_entry_text(entry, now, validation))
     if inspection.findings:
         lines.append("  findings:")
         for finding in inspection.findings:
@@ -261,8 +310,10 @@ def _format_label(source: Source) -> str:
     return source.format.upper() if len(source.format) <= 6 else source.format
 
 
-def _entry_text(entry: Entry, now: dt.datetime) -> list[str]:
+def _entry_text(entry: Entry, now: dt.datetime, validation: Validation | None = None) -> list[str]:
     lines = ["", f"  [{entry.type.value}] {entry.alias}"]
+    if validation is not None:
+        lines.extend(validation_text(validation))
     for position, cert in enumerate(entry.certificates, start=1):
         lines.extend(_certificate_text(position, cert.details, cert, now))
     key = entry.private_key
@@ -349,6 +400,45 @@ def _key_text(key: PublicKeyDetails) -> str:
     if key.curve:
         parts.append(f"({key.curve})")
     return " ".join(parts)
+
+
+def validation_text(validation: Validation) -> list[str]:
+    """The verdict and the path, as the lines above an entry's certificates."""
+    path = validation.path
+    role = "a TLS client" if validation.purpose == "client" else "a TLS server"
+    target = f" for {validation.host}" if validation.host else ""
+    if validation.trusted:
+        anchor = path.anchor.short_name if path.anchor is not None else "?"
+        store = path.store.label if path.store is not None else "a trust store"
+        through = f"through \u201c{anchor}\u201d from {store}"
+        lines = [f"    verdict      TRUSTED{target} as {role}, {through}"]
+        if validation.strict_error is not None:
+            lines.append(
+                f"                 but strict validators refuse it: {validation.strict_error}"
+            )
+        elif validation.openssl_reason is not None:
+            lines.append(f"                 but OpenSSL refuses it: {validation.openssl_reason}")
+    elif not validation.stores:
+        lines = ["    verdict      trust not judged (no trust store)"]
+    else:
+        lines = [f"    verdict      NOT TRUSTED{target} as {role}"]
+        lines.extend(f"                 {error}" for error in validation.errors)
+    given = {cert.sha256 for cert in validation.given} | {path.certificates[0].sha256}
+    fetched = {cert.sha256 for cert in validation.fetched}
+    steps = []
+    for cert in path.certificates:
+        origin = ""
+        if cert.sha256 in fetched:
+            origin = " (downloaded)"
+        elif cert.sha256 not in given:
+            origin = " (from the store)"
+        steps.append(f"{cert.short_name}{origin}")
+    ending = "" if path.complete else f"{ARROW}?"
+    lines.append(f"    path         {ARROW.join(steps)}{ending}")
+    for attempt in validation.fetch_attempts:
+        outcome = attempt.error or f"{len(attempt.certificates)} certificate(s)"
+        lines.append(f"    fetched      {attempt.url}: {outcome}")
+    return lines
 
 
 def _finding_text(finding: Finding) -> list[str]:

@@ -31,6 +31,9 @@ from tests.conftest import DATA, PASSWORDS
 
 EXIT_OK, EXIT_FINDINGS, EXIT_UNREADABLE = 0, 1, 2
 
+# Tests of reading files leave trust out of it: the fixtures' test CA is in no trust store.
+NO_TRUST = ("--trust-store", "none")
+
 # A password no output could contain by accident.
 DISTINCT_PASSWORD = "Zq7-unlikely-Pw-4829"
 
@@ -200,7 +203,7 @@ def test_pem_certificate_details_are_printed(server_crt: Path) -> None:
     cert = certificate(server_crt)
     at = cert.not_valid_after_utc - dt.timedelta(days=400, hours=1)
 
-    result = run_pinscope("inspect", server_crt, "--at", iso(at))
+    result = run_pinscope("inspect", *NO_TRUST, server_crt, "--at", iso(at))
 
     assert result.returncode == EXIT_OK
     out = result.stdout
@@ -220,7 +223,7 @@ def test_pem_certificate_details_are_printed(server_crt: Path) -> None:
 def test_der_certificate_is_read(der_certificate: Path, server_crt: Path) -> None:
     cert = certificate(server_crt)
 
-    result = run_pinscope("inspect", der_certificate)
+    result = run_pinscope("inspect", *NO_TRUST, der_certificate)
 
     assert result.returncode == EXIT_OK
     assert "CN=api.example.test" in result.stdout
@@ -229,7 +232,9 @@ def test_der_certificate_is_read(der_certificate: Path, server_crt: Path) -> Non
 
 
 def test_pkcs12_shows_its_whole_chain() -> None:
-    result = run_pinscope("inspect", DATA / "p12-aes.p12", "--password", PASSWORDS["p12-aes.p12"])
+    result = run_pinscope(
+        "inspect", *NO_TRUST, DATA / "p12-aes.p12", "--password", PASSWORDS["p12-aes.p12"]
+    )
 
     assert result.returncode == EXIT_OK
     for name in ("server.crt", "ca-intermediate.crt", "ca-root.crt"):
@@ -240,9 +245,12 @@ def test_pkcs12_shows_its_whole_chain() -> None:
 
 
 def test_jks_shows_every_alias() -> None:
-    result = run_pinscope("inspect", DATA / "keystore.jks", "--password", PASSWORDS["keystore.jks"])
+    result = run_pinscope(
+        "inspect", *NO_TRUST, DATA / "keystore.jks", "--password", PASSWORDS["keystore.jks"]
+    )
 
-    assert result.returncode == EXIT_OK
+    assert result.returncode == EXIT_FINDINGS  # "other" is CN-only, as keytool makes them
+    assert "[cert.no-san]" in result.stdout
     for alias in ("server", "test-root", "other"):
         assert alias in result.stdout
     assert "CN=other.example.test" in result.stdout
@@ -253,7 +261,7 @@ def test_jks_shows_every_alias() -> None:
 def test_several_files_are_printed_in_order() -> None:
     names = ["server.crt", "ca-root.crt", "client.crt"]
 
-    result = run_pinscope("inspect", *(DATA / name for name in names))
+    result = run_pinscope("inspect", *NO_TRUST, *(DATA / name for name in names))
 
     assert result.returncode == EXIT_OK
     positions = [result.stdout.index(sha256_hex(certificate(DATA / n))) for n in names]
@@ -262,7 +270,7 @@ def test_several_files_are_printed_in_order() -> None:
 
 
 def test_dash_reads_standard_input(server_crt: Path) -> None:
-    result = run_pinscope("inspect", "-", stdin=server_crt.read_bytes())
+    result = run_pinscope("inspect", *NO_TRUST, "-", stdin=server_crt.read_bytes())
 
     assert result.returncode == EXIT_OK
     assert "<stdin>" in result.stdout
@@ -272,14 +280,16 @@ def test_dash_reads_standard_input(server_crt: Path) -> None:
 def test_dash_reads_a_pkcs12_from_standard_input() -> None:
     data = (DATA / "p12-aes.p12").read_bytes()
 
-    result = run_pinscope("inspect", "-", "--password", PASSWORDS["p12-aes.p12"], stdin=data)
+    result = run_pinscope(
+        "inspect", *NO_TRUST, "-", "--password", PASSWORDS["p12-aes.p12"], stdin=data
+    )
 
     assert result.returncode == EXIT_OK
     assert sha256_hex(certificate(DATA / "server.crt")) in result.stdout
 
 
 def test_inspect_in_process(capsys: pytest.CaptureFixture[str], server_crt: Path) -> None:
-    status = main(["inspect", str(server_crt)])
+    status = main(["inspect", *NO_TRUST, str(server_crt)])
 
     captured = capsys.readouterr()
     assert status == EXIT_OK
@@ -426,6 +436,7 @@ def test_key_with_short_iv_exits_2_without_a_traceback(tmp_path: Path) -> None:
 def test_password_from_environment_variable() -> None:
     result = run_pinscope(
         "inspect",
+        *NO_TRUST,
         DATA / "p12-aes.p12",
         "--password-env",
         "PINSCOPE_TEST_P12_PASSWORD",
@@ -460,7 +471,9 @@ def test_unset_password_variable_in_process(
 
 
 def test_password_file_first_line_is_the_password(password_file: Path) -> None:
-    result = run_pinscope("inspect", DATA / "p12-aes.p12", "--password-file", password_file)
+    result = run_pinscope(
+        "inspect", *NO_TRUST, DATA / "p12-aes.p12", "--password-file", password_file
+    )
 
     assert result.returncode == EXIT_OK
     assert sha256_hex(certificate(DATA / "server.crt")) in result.stdout
@@ -470,7 +483,7 @@ def test_password_file_with_crlf_line_ending(tmp_path: Path) -> None:
     path = tmp_path / "password-crlf.txt"
     path.write_bytes(PASSWORDS["p12-aes.p12"].encode() + b"\r\n")
 
-    result = run_pinscope("inspect", DATA / "p12-aes.p12", "--password-file", path)
+    result = run_pinscope("inspect", *NO_TRUST, DATA / "p12-aes.p12", "--password-file", path)
 
     assert result.returncode == EXIT_OK
 
@@ -517,10 +530,16 @@ def test_wrong_password_says_so(fixture_name: str) -> None:
 
 def test_key_password_opens_the_other_jks_entry() -> None:
     without = run_pinscope(
-        "inspect", DATA / "keystore.jks", "--password", PASSWORDS["keystore.jks"], "--json"
+        "inspect",
+        *NO_TRUST,
+        DATA / "keystore.jks",
+        "--password",
+        PASSWORDS["keystore.jks"],
+        "--json",
     )
     with_key_password = run_pinscope(
         "inspect",
+        *NO_TRUST,
         DATA / "keystore.jks",
         "--password",
         PASSWORDS["keystore.jks"],
@@ -529,7 +548,7 @@ def test_key_password_opens_the_other_jks_entry() -> None:
         "--json",
     )
 
-    assert without.returncode == with_key_password.returncode == EXIT_OK
+    assert without.returncode == with_key_password.returncode == EXIT_FINDINGS  # CN-only "other"
     assert _other_entry_key(without.stdout) is None
     key = _other_entry_key(with_key_password.stdout)
     assert key is not None
@@ -564,7 +583,7 @@ def test_password_never_appears_in_output(
     for output in ("text", "json"):
         extra = ["--json"] if output == "json" else []
         result = run_pinscope(
-            "inspect", p12_with_distinct_password, *options, *verbose, *extra, env=env
+            "inspect", *NO_TRUST, p12_with_distinct_password, *options, *verbose, *extra, env=env
         )
 
         assert result.returncode == EXIT_OK, result.stderr
@@ -586,6 +605,7 @@ def test_wrong_password_is_not_echoed(verbose: list[str]) -> None:
 def test_keystore_passwords_are_not_echoed_when_verbose() -> None:
     result = run_pinscope(
         "inspect",
+        *NO_TRUST,
         DATA / "keystore.jks",
         "--password",
         PASSWORDS["keystore.jks"],
@@ -594,6 +614,6 @@ def test_keystore_passwords_are_not_echoed_when_verbose() -> None:
         "-v",
     )
 
-    assert result.returncode == EXIT_OK
+    assert result.returncode == EXIT_FINDINGS  # the CN-only "other" entry
     for password in (PASSWORDS["keystore.jks"], "keypass2"):
         assert password not in result.stdout + result.stderr

@@ -75,6 +75,10 @@ CERTIFICATE_KEYS = {
 ISO_UTC = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
 LOWER_HEX = re.compile(r"[0-9a-f]+")
 DOTTED_OID = re.compile(r"[0-2](\.\d+)+")
+# Tests of the document's shape leave trust out of it: the fixtures' test CA is in no store.
+NO_TRUST = ("--trust-store", "none")
+# keytool -genkeypair without -ext SAN=... makes CN-only certificates, an error for TLS.
+CN_ONLY_KEYSTORES = {"keystore.jks", "java-keystore.p12"}
 FINDING_CODE = re.compile(r"[a-z]+(\.[a-z0-9-]+)+")
 
 
@@ -338,18 +342,21 @@ def test_fixture_document_has_the_design_shape(name: str, fmt: str, entry_types:
     password = PASSWORDS.get(name)
     options = ["--password", password] if password else []
 
-    status, document = run_json(DATA / name, *options)
+    status, document = run_json(*NO_TRUST, DATA / name, *options)
 
-    assert status == 0
     check_document(document)
     source = only_source(document)
+    assert status == (1 if name in CN_ONLY_KEYSTORES else 0)
+    if name in CN_ONLY_KEYSTORES:
+        errors = {f["code"] for f in source["findings"] if f["severity"] == "error"}
+        assert errors == {"cert.no-san"}
     assert source["name"].endswith(name)
     assert source["format"] == fmt
     assert sorted(entry["type"] for entry in source["entries"]) == sorted(entry_types)
 
 
 def test_der_certificate_and_public_key_formats(der_certificate: Path, spki_file: Path) -> None:
-    status, document = run_json(der_certificate, spki_file)
+    status, document = run_json(*NO_TRUST, der_certificate, spki_file)
 
     assert status == 0
     check_document(document)
@@ -360,7 +367,7 @@ def test_der_certificate_and_public_key_formats(der_certificate: Path, spki_file
 
 
 def test_kubernetes_secret_format(kubernetes_secret: Path) -> None:
-    status, document = run_json(kubernetes_secret)
+    status, document = run_json(*NO_TRUST, kubernetes_secret)
 
     assert status == 0
     check_document(document)
@@ -385,7 +392,7 @@ def test_many_sources_in_one_document() -> None:
 
 
 def test_chain_values_match_the_certificates() -> None:
-    status, document = run_json(DATA / "chain.pem")
+    status, document = run_json(*NO_TRUST, DATA / "chain.pem")
 
     assert status == 0
     check_document(document)
@@ -397,7 +404,7 @@ def test_chain_values_match_the_certificates() -> None:
 
 
 def test_leaf_details_match_the_readme() -> None:
-    status, document = run_json(DATA / "server.crt")
+    status, document = run_json(*NO_TRUST, DATA / "server.crt")
 
     assert status == 0
     (entry,) = only_source(document)["entries"]
@@ -421,7 +428,7 @@ def test_leaf_details_match_the_readme() -> None:
 
 
 def test_ca_certificates_report_ca_flags() -> None:
-    status, document = run_json(DATA / "chain.pem")
+    status, document = run_json(*NO_TRUST, DATA / "chain.pem")
 
     assert status == 0
     (entry,) = only_source(document)["entries"]
@@ -434,9 +441,11 @@ def test_ca_certificates_report_ca_flags() -> None:
 
 
 def test_keystore_values_match_the_committed_pem_files() -> None:
-    status, document = run_json(DATA / "keystore.jks", "--password", PASSWORDS["keystore.jks"])
+    status, document = run_json(
+        *NO_TRUST, DATA / "keystore.jks", "--password", PASSWORDS["keystore.jks"]
+    )
 
-    assert status == 0
+    assert status == 1  # the CN-only "other" entry
     entries = {e["alias"]: e for e in only_source(document)["entries"]}
     chain = pem_certificates(DATA / "chain.pem")
     for actual, cert in zip(entries["server"]["certificates"], chain, strict=True):
@@ -447,7 +456,9 @@ def test_keystore_values_match_the_committed_pem_files() -> None:
 
 
 def test_pins_are_spki_hashes_of_the_certificates() -> None:
-    status, document = run_json(DATA / "p12-aes.p12", "--password", PASSWORDS["p12-aes.p12"])
+    status, document = run_json(
+        *NO_TRUST, DATA / "p12-aes.p12", "--password", PASSWORDS["p12-aes.p12"]
+    )
 
     assert status == 0
     (entry,) = only_source(document)["entries"]
@@ -477,9 +488,11 @@ def test_validating_in_2100_finds_every_certificate_expired() -> None:
     assert status == 1
     check_document(document)
     findings = only_source(document)["findings"]
-    concerned = {f["certificate"] for f in findings if f["code"] == "cert.expired"}
-    chain = pem_certificates(DATA / "chain.pem")
-    assert concerned == {expected_certificate(c)["sha256"] for c in chain}
+    chain = [expected_certificate(c)["sha256"] for c in pem_certificates(DATA / "chain.pem")]
+    # The leaf is expired itself; its issuers are expired links of its chain.
+    expired = {f["certificate"] for f in findings if f["code"] == "cert.expired"}
+    links = {f["certificate"] for f in findings if f["code"] == "chain.expired-intermediate"}
+    assert expired == {chain[0]} and links == set(chain[1:])
 
 
 # ---- unreadable sources ------------------------------------------------------------------------
@@ -531,7 +544,7 @@ def test_non_ascii_names_survive_intact(
     path, cert = non_ascii_certificate
     env = {} if locale is None else {"LC_ALL": locale, "LANG": locale}
 
-    status, document = run_json(path, env=env)
+    status, document = run_json(*NO_TRUST, path, env=env)
 
     assert status == 0
     check_document(document)
@@ -549,7 +562,7 @@ def test_document_is_utf8_without_escapes(
 ) -> None:
     path, _ = non_ascii_certificate
     result = subprocess.run(
-        [sys.executable, "-m", "pinscope.cli", "inspect", "--json", str(path)],
+        [sys.executable, "-m", "pinscope.cli", "inspect", *NO_TRUST, "--json", str(path)],
         stdin=subprocess.DEVNULL,
         capture_output=True,
         timeout=120,
@@ -561,7 +574,7 @@ def test_document_is_utf8_without_escapes(
 
 
 def test_json_in_process(capsys: pytest.CaptureFixture[str]) -> None:
-    status = main(["inspect", "--json", str(DATA / "chain.pem")])
+    status = main(["inspect", *NO_TRUST, "--json", str(DATA / "chain.pem")])
 
     assert status == 0
     document = json.loads(capsys.readouterr().out)
