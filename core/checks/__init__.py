@@ -15,6 +15,13 @@ from pinscope.core.certificate import Certificate
 from pinscope.core.chain import Validation, validate
 from pinscope.core.checks.context import CLIENT, SERVER, CheckContext
 from pinscope.core.checks.expiry import check_expiry
+from pinscope.core.checks.keystore import (
+    check_entry_chain,
+    entry_certificates,
+    in_entry,
+    is_keystore,
+    with_aliases,
+)
 from pinscope.core.checks.path import check_path, quoted, related_certificates
 from pinscope.core.checks.strength import check_strength
 from pinscope.core.checks.usage import check_leaf
@@ -36,6 +43,7 @@ __all__ = [
 DISAGREEMENT = "chain.clients-disagree"
 PUBLIC_STORES = ("mozilla", "system")
 FILE_FORMATS = ("pem", "der", "pkcs7", "kubernetes-secret")
+BROKEN_LINK_CODES = ("chain.unrelated-certificate", "chain.invalid-signature")
 
 
 @dataclass(frozen=True)
@@ -66,24 +74,42 @@ def run_checks(
     findings: list[Finding] = []
     validations: list[Validation | None] = []
     for entry in source.entries:
+        broken = list(check_entry_chain(entry)) if is_keystore(source) else []
         leaf = chain_leaf(entry, ctx)
         if leaf is None:
             validations.append(None)
+            findings.extend(broken)
             continue
         validation = validate(leaf, entry.certificates, stores, ctx.host, ctx.now, fetcher)
         validations.append(validation)
-        public = validation.store is not None and validation.store.name in PUBLIC_STORES
-        found = [
-            *check_path(entry.certificates, validation, ctx),
-            *check_leaf(leaf, ctx, validation.purpose, public),
-        ]
-        findings.extend(_explained(found))
+        findings.extend(_entry_findings(source, entry, leaf, validation, ctx, broken))
 
-    findings.extend(_certificate_findings(source, validations, ctx))
+    findings.extend(with_aliases(source, _certificate_findings(source, validations, ctx)))
     findings.extend(_duplicates(source))
     if source.format in FILE_FORMATS:
         findings.extend(_strays(source, validations))
     return Checked(tuple(_unique(findings)), tuple(validations))
+
+
+def _entry_findings(
+    source: Source,
+    entry: Entry,
+    leaf: Certificate,
+    validation: Validation,
+    ctx: CheckContext,
+    broken: Sequence[Finding],
+) -> list[Finding]:
+    """The findings about one entry's chain and its leaf.
+
+    When the chain stored in a keystore entry breaks, that finding explains the certificates
+    the path checks would call unrelated or wrongly signed, so theirs are left out.
+    """
+    path = list(check_path(entry.certificates, validation, ctx))
+    if broken:
+        path = [f for f in path if f.code not in BROKEN_LINK_CODES]
+    public = validation.store is not None and validation.store.name in PUBLIC_STORES
+    leaf_found = check_leaf(leaf, ctx, validation.purpose, public)
+    return _explained([*broken, *in_entry(source, entry, [*path, *leaf_found])])
 
 
 def chain_leaf(entry: Entry, ctx: CheckContext) -> Certificate | None:
@@ -114,6 +140,9 @@ def _certificate_findings(
     for validation in validations:
         if validation is not None:
             issuers.update(cert.sha256 for cert in validation.path.certificates[1:])
+    # A keystore entry of its own (a trusted root, a key's certificate) is an entry a person
+    # renews or deletes, even when it also issued another entry's certificate.
+    issuers -= entry_certificates(source)
 
     seen: set[str] = set()
     for cert in source.certificates():

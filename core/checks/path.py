@@ -113,12 +113,7 @@ def _missing_intermediate(validation: Validation) -> Finding:
     last = validation.path.last
     issuer = last.details.issuer or "(an empty name)"
     issuer_cn = _issuer_cn(last)
-    urls = last.details.ca_issuer_urls
-    where = (
-        f" Its certificate can be downloaded from {urls[0]} (named in {quoted(last)})."
-        if urls
-        else " The certificate names no URL to download it from; ask the CA for it."
-    )
+    where = _download_advice(last, validation)
     return Finding(
         code="chain.missing-intermediate",
         severity=Severity.ERROR,
@@ -129,6 +124,27 @@ def _missing_intermediate(validation: Validation) -> Finding:
         remedy=f"Append the intermediate \u201c{issuer_cn}\u201d after {quoted(last)} in the "
         "certificate file the server sends.",
         certificate=last.sha256,
+    )
+
+
+def _download_advice(last: Certificate, validation: Validation) -> str:
+    """Where the missing issuer can be had, and what came of downloading it if Pinscope tried."""
+    urls = last.details.ca_issuer_urls
+    if not urls:
+        return " The certificate names no URL to download it from; ask the CA for it."
+    attempts = [attempt for attempt in validation.fetch_attempts if attempt.url in urls]
+    if not attempts:
+        return f" Its certificate can be downloaded from {urls[0]} (named in {quoted(last)})."
+    outcomes = []
+    for attempt in attempts:
+        if attempt.error is not None:
+            outcomes.append(attempt.error)
+        else:
+            served = ", ".join(quoted(cert) for cert in attempt.certificates)
+            outcomes.append(f"{attempt.url} serves {served}, which did not issue {quoted(last)}")
+    return (
+        f" Pinscope tried to download it from the URL named in {quoted(last)} "
+        f"(--fetch-missing), but {'; '.join(outcomes)}. Ask the CA for the certificate."
     )
 
 
