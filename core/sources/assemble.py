@@ -39,7 +39,7 @@ class LoadedKey:
 
     def details(self, matches: bool | None) -> PrivateKeyDetails:
         public = describe_public_key(self.key.public_key()) if self.key is not None else None
-        return PrivateKeyDetails(public, self.format, self.protection, matches)
+        return PrivateKeyDetails(public, self.format, self.protection, matches, self.key)
 
 
 def key_matches(key: PrivateKeyTypes, cert: Certificate) -> bool:
@@ -132,15 +132,19 @@ def chain_alias(group: list[Certificate]) -> str:
     return leaf_of(group).short_name
 
 
-def key_mismatch_finding(cert: Certificate) -> Finding:
+def key_mismatch_finding(cert: Certificate, alias: str | None = None) -> Finding:
+    """`cert.key-mismatch` for a key stored with `cert`; `alias` names the keystore entry."""
     name = cert.short_name
+    where = f" under alias \u201c{alias}\u201d" if alias else ""
+    title = "The private key does not belong to the certificate"
     return Finding(
         code="cert.key-mismatch",
         severity=Severity.ERROR,
-        title="The private key does not belong to the certificate",
+        title=f"{title} (alias \u201c{alias}\u201d)" if alias else title,
         detail=(
-            f"The private key stored with \u201c{name}\u201d has a different public key from "
-            "the certificate, so a server or client using this pair cannot complete a handshake."
+            f"The private key stored{where} with \u201c{name}\u201d has a different public key "
+            "from the certificate, so a server or client using this pair cannot complete a "
+            "handshake."
         ),
         remedy=(
             "Find the key that was used to request this certificate, or issue a new certificate "

@@ -299,7 +299,7 @@ def _key_entry(
     loaded = LoadedKey(key, store_type, protection, alias)
     matches = key_matches(key, chain[0]) if chain else None
     if matches is False:
-        findings.append(key_mismatch_finding(chain[0]))
+        findings.append(key_mismatch_finding(chain[0], alias))
     return Entry(alias, EntryType.PRIVATE_KEY, tuple(chain), private_key=loaded.details(matches))
 
 

@@ -417,4 +417,4 @@ def _key_entry(
     matches = loaded.key is not None and key_matches(loaded.key, leaf)
     chain = chain_from(leaf, pool)
     entry = Entry(alias, EntryType.PRIVATE_KEY, tuple(chain), private_key=loaded.details(matches))
-    return entry, None if matches else key_mismatch_finding(leaf)
+    return entry, None if matches else key_mismatch_finding(leaf, loaded.label)

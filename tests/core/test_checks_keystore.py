@@ -247,8 +247,11 @@ def test_key_entry_with_another_key_is_a_key_mismatch(ca: minting.Chain) -> None
 
     finding = only(inspection, "cert.key-mismatch")
     assert finding.severity is Severity.ERROR
-    assert finding.title == "The private key does not belong to the certificate"
-    assert "\u201cwww.store.test\u201d" in finding.detail
+    assert (
+        finding.title
+        == "The private key does not belong to the certificate (alias \u201cserver\u201d)"
+    )
+    assert "under alias \u201cserver\u201d with \u201cwww.store.test\u201d" in finding.detail
     assert finding.certificate == ca.leaf.sha256
     assert inspection.source is not None
     (entry,) = inspection.source.entries
