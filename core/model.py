@@ -10,6 +10,8 @@ import enum
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
+
 from pinscope.core.certificate import Certificate
 from pinscope.core.extensions import SubjectAltNames
 from pinscope.core.keys import PublicKeyDetails, spki_pin
@@ -78,6 +80,9 @@ class PrivateKeyDetails:
     """The encryption scheme, readable ("PBES2, PBKDF2-HMAC-SHA256, AES-256-CBC"); None if plain."""
     matches_certificate: bool | None = None
     """Whether it belongs to the entry's first certificate; None when there is no certificate."""
+    key: PrivateKeyTypes | None = field(default=None, repr=False, compare=False)
+    """The decrypted key, kept in memory only to present a client certificate; never shown,
+    logged or written. None while the key is still encrypted."""
 
 
 @dataclass(frozen=True)
