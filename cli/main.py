@@ -12,9 +12,16 @@ import os
 import sys
 from collections.abc import Sequence
 
+from pinscope.cli import explain
 from pinscope.core import __version__, report
 from pinscope.core.aia import IssuerFetcher
 from pinscope.core.checks.context import DEFAULT_WARN_DAYS, CheckContext
+from pinscope.core.endpoint.handshake import TLS_VERSIONS, ConnectOptions
+from pinscope.core.endpoint.identity import load_client_identity
+from pinscope.core.endpoint.probe import inspect_endpoint
+from pinscope.core.endpoint.proxy import parse_proxy, proxy_from_environment
+from pinscope.core.endpoint.starttls import DEFAULT_PORTS
+from pinscope.core.endpoint.target import DEFAULT_PORT, Target, looks_like_endpoint, parse_target
 from pinscope.core.errors import LoadError, PasswordRequired
 from pinscope.core.inspection import Inspection, Settings, inspect_bytes, inspect_path
 from pinscope.core.sources import Passwords
@@ -49,12 +56,33 @@ def build_parser() -> argparse.ArgumentParser:
         "Exit status: 0 nothing wrong, 1 findings of severity error, 2 input unreadable.",
     )
     inspect.add_argument(
-        "sources", nargs="+", metavar="SOURCE", help="a file, or - for standard input"
+        "sources",
+        nargs="+",
+        metavar="SOURCE",
+        help="a file, - for standard input, or an endpoint (host:port, https://host[:port])",
     )
     inspect.add_argument("--json", action="store_true", help="print the JSON document")
     _add_password_options(inspect)
     _add_trust_options(inspect)
+    _add_connection_options(inspect)
     inspect.add_argument("-v", "--verbose", action="store_true", help="log debug details to stderr")
+
+    connect = commands.add_parser(
+        "connect",
+        help="handshake with a TLS endpoint and diagnose what happens",
+        description="Connect to HOST[:PORT] the way a client does (port 443 by default, or "
+        "the STARTTLS protocol's port), tell the story of the handshake, explain what went "
+        "wrong and check the chain the server sent. Exit status: 0 nothing wrong, 1 findings "
+        "of severity error, 2 the endpoint could not be tested.",
+    )
+    connect.add_argument("target", metavar="HOST[:PORT]", help="host name or address, and port")
+    connect.add_argument("--json", action="store_true", help="print the JSON document")
+    _add_password_options(connect)
+    _add_trust_options(connect)
+    _add_connection_options(connect)
+    connect.add_argument("-v", "--verbose", action="store_true", help="log debug details to stderr")
+
+    explain.add_parser(commands)
 
     gui = commands.add_parser("gui", help="open the window")
     # TODO(#6): load these into the window's sources pane once it exists.
@@ -134,10 +162,109 @@ def _add_trust_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--timeout",
         metavar="SECONDS",
-        type=float,
-        default=5.0,
-        help="network timeout for --fetch-missing (default 5)",
+        type=_positive_float,
+        default=10.0,
+        help="seconds for each connection and download (default 10)",
     )
+
+
+def _add_connection_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("endpoints")
+    group.add_argument("--sni", metavar="NAME", help="server name to send (default: the host)")
+    group.add_argument(
+        "--alpn", metavar="LIST", help="application protocols to offer, e.g. h2,http/1.1"
+    )
+    versions = sorted(TLS_VERSIONS)
+    group.add_argument("--tls-min", choices=versions, help="lowest TLS version to offer")
+    group.add_argument("--tls-max", choices=versions, help="highest TLS version to offer")
+    group.add_argument(
+        "--starttls",
+        choices=sorted(DEFAULT_PORTS),
+        help="speak this protocol's plaintext prelude, then start TLS",
+    )
+    group.add_argument(
+        "--proxy",
+        metavar="URL",
+        help="HTTP CONNECT proxy, http://[user:pass@]host:port (default: $HTTPS_PROXY)",
+    )
+    group.add_argument(
+        "--client-cert",
+        metavar="FILE",
+        help="present this client certificate (PEM with its key, PKCS#12, a keystore)",
+    )
+    group.add_argument("--client-key", metavar="FILE", help="the client certificate's key file")
+    group.add_argument(
+        "--client-alias", metavar="ALIAS", help="the keystore entry to use as client certificate"
+    )
+    group.add_argument(
+        "--http",
+        action="store_true",
+        help="after the handshake, send GET / and report the answer (catches servers that "
+        "refuse a missing client certificate over HTTP)",
+    )
+    group.add_argument(
+        "--probe-versions",
+        action="store_true",
+        help="also try TLS 1.0, 1.1, 1.2 and 1.3 one at a time",
+    )
+
+
+def connect_options(
+    args: argparse.Namespace, target: Target, passwords: Passwords
+) -> ConnectOptions:
+    """The connection the options ask for."""
+    client = None
+    if args.client_cert:
+        try:
+            client = load_client_identity(
+                args.client_cert, args.client_key, args.client_alias, passwords
+            )
+        except PasswordRequired as error:
+            raise UsageError(
+                f"cannot use the client certificate: {error}; give it with {PASSWORD_OPTIONS}"
+            ) from error
+        except LoadError as error:
+            raise UsageError(f"cannot use the client certificate: {error}") from error
+    elif args.client_key or args.client_alias:
+        raise UsageError("--client-key and --client-alias need --client-cert")
+    try:
+        proxy = (
+            parse_proxy(args.proxy)
+            if args.proxy
+            else proxy_from_environment(target.host, os.environ)
+        )
+    except ValueError as error:
+        raise UsageError(f"cannot use the proxy: {error}") from error
+    alpn = tuple(name.strip() for name in (args.alpn or "").split(",") if name.strip())
+    return ConnectOptions(
+        sni=args.sni,
+        alpn=alpn,
+        tls_min=args.tls_min,
+        tls_max=args.tls_max,
+        starttls=args.starttls,
+        proxy=proxy,
+        client=client,
+        timeout=args.timeout,
+        http=args.http,
+    )
+
+
+def parse_endpoint(text: str, starttls: str | None) -> Target:
+    default = DEFAULT_PORTS[starttls] if starttls else DEFAULT_PORT
+    try:
+        return parse_target(text, default)
+    except ValueError as error:
+        raise UsageError(str(error)) from error
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from error
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be more than 0: {text}")
+    return value
 
 
 def _positive_int(text: str) -> int:
@@ -219,14 +346,11 @@ def _inspect_and_print(args: argparse.Namespace) -> int:
     passwords = passwords_from(args, stdin_is_source="-" in args.sources)
     settings = settings_from(args, passwords, now)
     inspections = [
-        _with_option_hint(_inspect_one(name, passwords, settings)) for name in args.sources
+        _with_option_hint(_inspect_one(name, passwords, settings, args)) for name in args.sources
     ]
 
     if args.json:
-        # Indented for a person at a terminal; compact (and much faster) for programs.
-        indent = 2 if sys.stdout.isatty() else None
-        document = report.document(inspections, now)
-        sys.stdout.write(json.dumps(document, indent=indent, ensure_ascii=False) + "\n")
+        _print_json(report.document(inspections, now))
     else:
         sys.stdout.write(report.text_report(inspections, now, include_errors=False))
     for inspection in inspections:
@@ -235,7 +359,19 @@ def _inspect_and_print(args: argparse.Namespace) -> int:
     return exit_status(inspections)
 
 
-def _inspect_one(source: str, passwords: Passwords, settings: Settings) -> Inspection:
+def _print_json(document: object) -> None:
+    # Indented for a person at a terminal; compact (and much faster) for programs.
+    indent = 2 if sys.stdout.isatty() else None
+    sys.stdout.write(json.dumps(document, indent=indent, ensure_ascii=False) + "\n")
+
+
+def _inspect_one(
+    source: str, passwords: Passwords, settings: Settings, args: argparse.Namespace
+) -> Inspection:
+    if looks_like_endpoint(source) and not os.path.exists(source):
+        target = parse_endpoint(source, args.starttls)
+        options = connect_options(args, target, passwords)
+        return inspect_endpoint(target, options, settings, args.probe_versions)
     if source == "-":
         stdin = sys.stdin.buffer.read()
         return inspect_bytes(stdin, "<stdin>", passwords.for_source("<stdin>"), settings=settings)
@@ -249,8 +385,22 @@ def _with_option_hint(inspection: Inspection) -> Inspection:
     return inspection
 
 
+def run_connect(args: argparse.Namespace) -> int:
+    target = parse_endpoint(args.target, args.starttls)
+    now = args.at or dt.datetime.now(dt.UTC)
+    passwords = passwords_from(args, stdin_is_source=False)
+    settings = settings_from(args, passwords, now)
+    options = connect_options(args, target, passwords)
+    inspection = inspect_endpoint(target, options, settings, args.probe_versions)
+    if args.json:
+        _print_json(report.document([inspection], now))
+    else:
+        sys.stdout.write(report.text_report([inspection], now))
+    return exit_status([inspection])
+
+
 def exit_status(inspections: Sequence[Inspection]) -> int:
-    if any(inspection.error is not None for inspection in inspections):
+    if any(inspection.could_not_test for inspection in inspections):
         return EXIT_UNREADABLE
     if any(inspection.has_errors for inspection in inspections):
         return EXIT_FINDINGS
@@ -289,6 +439,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "inspect":
             return run_inspect(args)
+        if args.command == "connect":
+            return run_connect(args)
+        if args.command == "explain":
+            return explain.run(args)
         return run_gui(getattr(args, "sources", []) or [])
     except UsageError as error:
         parser.error(str(error))  # prints usage and exits with status 2

@@ -7,6 +7,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pinscope.core.aia import IssuerFetcher
 from pinscope.core.chain import Validation
@@ -15,6 +16,9 @@ from pinscope.core.errors import LoadError
 from pinscope.core.model import Finding, Severity, Source
 from pinscope.core.sources import Passwords, load_bytes, load_path
 from pinscope.core.trust import TrustStore, load_trust_stores
+
+if TYPE_CHECKING:
+    from pinscope.core.endpoint.probe import EndpointReport
 
 logger = logging.getLogger(__name__)
 
@@ -30,6 +34,15 @@ class Inspection:
     error: LoadError | None = None
     validations: tuple[Validation | None, ...] = ()
     """One per entry of the source: the verdict on its chain, or None when it holds none."""
+    endpoint: EndpointReport | None = None
+    """For an endpoint: the handshake, its retries and version probes; None for files."""
+
+    @property
+    def could_not_test(self) -> bool:
+        """Whether the input could not be read or the endpoint not reached (exit status 2)."""
+        return self.error is not None or (
+            self.endpoint is not None and self.endpoint.could_not_test
+        )
 
     @property
     def validation(self) -> Validation | None:

@@ -9,6 +9,7 @@ from typing import Any
 from pinscope.core import __version__
 from pinscope.core.certificate import Certificate, CertificateDetails
 from pinscope.core.chain import Validation
+from pinscope.core.endpoint.report import handshake_json, story_lines
 from pinscope.core.errors import (
     DamagedInput,
     EmptyInput,
@@ -89,7 +90,14 @@ def inspection_json(
             for entry, validation in zip(source.entries, validations, strict=True)
         ],
         "findings": [finding_json(finding) for finding in inspection.findings],
+        **_endpoint_json(inspection),
     }
+
+
+def _endpoint_json(inspection: Inspection) -> dict[str, Any]:
+    if inspection.endpoint is None:
+        return {}
+    return {"handshake": handshake_json(inspection.endpoint)}
 
 
 def validation_json(validation: Validation) -> dict[str, Any]:
@@ -290,8 +298,14 @@ def _inspection_text(inspection: Inspection, now: dt.datetime) -> str:
     source = inspection.source
     count = len(source.entries)
     lines = [
-        f"{source.name}  ({_format_label(source)}, {count} entr{'y' if count == 1 else 'ies'})"
+        f"{source.name}  (TLS endpoint)"
+        if source.kind == "endpoint"
+        else f"{source.name}  ({_format_label(source)}, {count} entr{'y' if count == 1 else 'ies'})"
     ]
+    findings_first = inspection.endpoint is not None
+    if inspection.endpoint is not None:
+        lines.extend(story_lines(inspection.endpoint))
+        lines.extend(_findings_text(inspection))
     for key, value in source.protection.items():
         if value not in (None, [], ""):
             shown = ", ".join(map(str, value)) if isinstance(value, list) else value
@@ -299,11 +313,18 @@ def _inspection_text(inspection: Inspection, now: dt.datetime) -> str:
     validations = inspection.validations or (None,) * len(source.entries)
     for entry, validation in zip(source.entries, validations, strict=True):
         lines.extend(_entry_text(entry, now, validation))
-    if inspection.findings:
-        lines.append("  findings:")
-        for finding in inspection.findings:
-            lines.extend(_finding_text(finding))
+    if not findings_first:
+        lines.extend(_findings_text(inspection))
     return "\n".join(lines) + "\n"
+
+
+def _findings_text(inspection: Inspection) -> list[str]:
+    if not inspection.findings:
+        return []
+    lines = ["  findings:"]
+    for finding in inspection.findings:
+        lines.extend(_finding_text(finding))
+    return lines
 
 
 def _format_label(source: Source) -> str:
