@@ -38,6 +38,7 @@ format: $(TEST_STAMP)
 
 bench: $(RUN_STAMP)
 	$(BIN)/python bench/inspect_bundle.py
+	$(BIN)/python bench/connect_loopback.py
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -100,7 +100,7 @@ def _issuer(identity: ClientIdentity, probe: Handshake) -> Iterator[_Row]:
     if accepted and not _meets(chain, accepted):
         detail = (
             f"Your certificate is issued by {issuer_text}; this server accepts "
-            f"{_names(accepted)}. It will refuse the certificate with the alert unknown_ca "
+            f"{_names(accepted)}. A server that checks it refuses it with the alert unknown_ca "
             "(48), and clients that choose a certificate by its CA will not even offer it."
         )
         if alone:
@@ -108,9 +108,10 @@ def _issuer(identity: ClientIdentity, probe: Handshake) -> Iterator[_Row]:
                 f" {identity.label} holds no intermediate certificate: if {issuer_text} is an "
                 "intermediate under one of the accepted CAs, it must be sent along."
             )
+        # Without the intermediate it is unknown whether the issuer sits under an accepted CA.
         yield (
             "tls.client-cert-wrong-ca",
-            Severity.ERROR,
+            Severity.WARNING if alone else Severity.ERROR,
             "The server does not accept the client certificate's CA",
             detail,
             "Use a client certificate issued by one of the accepted CAs (with its "

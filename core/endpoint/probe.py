@@ -118,6 +118,8 @@ def inspect_endpoint(
             findings.extend(preflight(options.client, probe, now))
 
     handshake = connect(target, options)
+    if handshake.client_certificate_sent and handshake.failure is None:
+        findings = [_accepted_anyway(finding) for finding in findings]
     findings.extend(diagnose(handshake))
     retries = tuple(_retries(target, options, handshake)) if _ambiguous(handshake) else ()
     findings.extend(_retry_findings(retries))
@@ -138,6 +140,18 @@ def inspect_endpoint(
         tuple(dict.fromkeys(findings)),
         validations=checked.validations,
         endpoint=report,
+    )
+
+
+def _accepted_anyway(finding: Finding) -> Finding:
+    """A preflight doubt about the client certificate's CA that the server then ignored."""
+    if finding.code != "tls.client-cert-wrong-ca":
+        return finding
+    return dataclasses.replace(
+        finding,
+        severity=Severity.WARNING,
+        detail=f"{finding.detail} The server accepted it all the same: it may not verify client "
+        "certificates, or checks them later; servers that do will refuse it.",
     )
 
 

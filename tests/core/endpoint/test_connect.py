@@ -685,3 +685,11 @@ def test_a_server_refusing_starttls_is_its_own_finding() -> None:
     assert "SMTP" in finding.detail
     assert finding.severity == Severity.ERROR
     assert not inspection.could_not_test  # the server answered: a finding, exit status 1
+
+
+def test_alert_names_agree_with_explain() -> None:
+    # The handshake keeps a bare name table so that `connect` need not load explain's patterns.
+    from pinscope.core import explain
+    from pinscope.core.endpoint import handshake
+
+    assert {n: explain.ALERTS[n].name for n in handshake.ALERTS} == handshake.ALERTS
