@@ -15,10 +15,9 @@ from pinscope.core.model import Finding, Severity
 
 __all__ = ["UNTESTABLE", "describe_plaintext", "diagnose"]
 
-UNTESTABLE = frozenset(
-    {"net.dns", "net.refused", "net.unreachable", "net.timeout", "net.reset", "net.proxy"}
-)
-"""Codes that mean the endpoint could not be tested at all (exit status 2)."""
+UNTESTABLE = frozenset({"dns", "refused", "unreachable", "timeout", "reset", "proxy"})
+"""Failure kinds that mean the endpoint could not be tested at all (exit status 2): each is
+diagnosed as a `net.*` finding."""
 
 CLIENT_REJECTION_REASONS = {
     42: "the certificate is unacceptable to it (bad_certificate): often not valid yet, a "

@@ -80,7 +80,7 @@ class EndpointReport:
     def could_not_test(self) -> bool:
         """Whether the server was never reached at the TLS level (exit status 2)."""
         failure = self.handshake.failure
-        return failure is not None and _failure_code(self.handshake) in UNTESTABLE
+        return failure is not None and failure.kind in UNTESTABLE
 
 
 def outcome_text(handshake: Handshake) -> str:
@@ -160,11 +160,6 @@ def _source(target: Target, handshake: Handshake) -> Source:
     if handshake.chain:
         entries = (Entry(target.label, EntryType.CERTIFICATE_CHAIN, handshake.chain),)
     return Source(target.label, "endpoint", "tls", entries)
-
-
-def _failure_code(handshake: Handshake) -> str | None:
-    findings = diagnose(handshake)
-    return findings[0].code if findings and handshake.failure is not None else None
 
 
 # ---- retries ---------------------------------------------------------------------------------
