@@ -195,27 +195,30 @@ def _duplicates(source: Source) -> Iterator[Finding]:
 def _strays(source: Source, validations: Sequence[Validation | None]) -> Iterator[Finding]:
     """CA certificates in a file that no chain of the file uses."""
     validated = [v for v in validations if v is not None]
-    if not validated:
+    # Only certificates outside every validated chain can be strays: a bundle of leaves has none.
+    candidates = [
+        cert
+        for entry, validation in zip(source.entries, validations, strict=True)
+        if validation is None and entry.type == EntryType.CERTIFICATE_CHAIN
+        for cert in entry.certificates
+    ]
+    if not validated or not candidates:
         return
-    every = source.certificates()
-    used = {sha256 for v in validated for sha256 in related_certificates(v, every)}
+    used = {sha256 for v in validated for sha256 in related_certificates(v, candidates)}
     leaf = validated[0].path.certificates[0]
-    for entry, validation in zip(source.entries, validations, strict=True):
-        if validation is not None or entry.type != EntryType.CERTIFICATE_CHAIN:
-            continue
-        for cert in entry.certificates:
-            if cert.sha256 not in used:
-                yield Finding(
-                    code="chain.unrelated-certificate",
-                    severity=Severity.WARNING,
-                    title=f"{quoted(cert)} does not belong to the chain of {quoted(leaf)}",
-                    detail=f"The file holds {quoted(cert)} ({cert.details.subject}), which "
-                    f"issued none of the certificates on the path of {quoted(leaf)}. A server "
-                    "sending this file sends it too; clients ignore it at best.",
-                    remedy=f"Remove {quoted(cert)} from the file, or replace it with the "
-                    "intermediate the chain needs.",
-                    certificate=cert.sha256,
-                )
+    for cert in dict.fromkeys(candidates):
+        if cert.sha256 not in used:
+            yield Finding(
+                code="chain.unrelated-certificate",
+                severity=Severity.WARNING,
+                title=f"{quoted(cert)} does not belong to the chain of {quoted(leaf)}",
+                detail=f"The file holds {quoted(cert)} ({cert.details.subject}), which "
+                f"issued none of the certificates on the path of {quoted(leaf)}. A server "
+                "sending this file sends it too; clients ignore it at best.",
+                remedy=f"Remove {quoted(cert)} from the file, or replace it with the "
+                "intermediate the chain needs.",
+                certificate=cert.sha256,
+            )
 
 
 def _explained(findings: Sequence[Finding]) -> list[Finding]:
