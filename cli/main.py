@@ -12,7 +12,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from pinscope.cli import explain
+from pinscope.cli import explain, pins
 from pinscope.core import __version__, report
 from pinscope.core.aia import IssuerFetcher
 from pinscope.core.checks.context import DEFAULT_WARN_DAYS, CheckContext
@@ -83,6 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
     connect.add_argument("-v", "--verbose", action="store_true", help="log debug details to stderr")
 
     explain.add_parser(commands)
+    pins.add_parsers(commands)
 
     gui = commands.add_parser("gui", help="open the window")
     # TODO(#6): load these into the window's sources pane once it exists.
@@ -443,6 +444,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_connect(args)
         if args.command == "explain":
             return explain.run(args)
+        if args.command == "pins":
+            return pins.run_pins(args)
+        if args.command == "new-backup-key":
+            return pins.run_new_backup_key(args)
         return run_gui(getattr(args, "sources", []) or [])
     except UsageError as error:
         parser.error(str(error))  # prints usage and exits with status 2
