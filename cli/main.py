@@ -12,7 +12,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from pinscope.cli import explain, pins
+from pinscope.cli import check_pins, explain, pins
 from pinscope.core import __version__, report
 from pinscope.core.aia import IssuerFetcher
 from pinscope.core.checks.context import DEFAULT_WARN_DAYS, CheckContext
@@ -84,6 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     explain.add_parser(commands)
     pins.add_parsers(commands)
+    check_pins.add_parser(commands)
 
     gui = commands.add_parser("gui", help="open the window")
     # TODO(#6): load these into the window's sources pane once it exists.
@@ -448,6 +449,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return pins.run_pins(args)
         if args.command == "new-backup-key":
             return pins.run_new_backup_key(args)
+        if args.command == "check-pins":
+            return check_pins.run(args)
         return run_gui(getattr(args, "sources", []) or [])
     except UsageError as error:
         parser.error(str(error))  # prints usage and exits with status 2

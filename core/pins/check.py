@@ -1,0 +1,677 @@
+"""Check a pin configuration read back by `configs.read_config` against real chains.
+
+For each configured domain: which source was checked, which host rule of the platform applies,
+which pin matched which certificate of which chain under the platform's own chain rule, whether
+a backup pin exists, when the pins expire, and the verdict: would the app connect? A rotation
+preview runs the same check on the chain as it will be once a new certificate, CSR or key is
+deployed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from pinscope.core.chain import host_matches, validate
+from pinscope.core.endpoint.handshake import ConnectOptions
+from pinscope.core.endpoint.probe import inspect_endpoint
+from pinscope.core.endpoint.target import DEFAULT_PORT, Target, is_ip_address
+from pinscope.core.inspection import Inspection, Settings
+from pinscope.core.model import Certificate, Finding, Severity, Source
+from pinscope.core.pins import configs
+from pinscope.core.pins.configs import PinConfig, PinnedDomain
+from pinscope.core.pins.model import INTERMEDIATE, LEAF, ROOT
+
+__all__ = [
+    "RULES",
+    "CheckedChain",
+    "DomainVerdict",
+    "Link",
+    "Outcome",
+    "PinMatch",
+    "Rules",
+    "chain_from_inspection",
+    "check_config",
+    "default_targets",
+    "next_links",
+]
+
+logger = logging.getLogger(__name__)
+
+BUILT = "built"
+"""Any certificate of the chain the client builds, root from its trust store included."""
+IOS = "ios"
+"""iOS ATS: the CA list against the built chain's non-leaf certificates, the leaf list against
+the leaf; both must match when both are given."""
+LEAF_ONLY = "leaf"
+"""Only the leaf's key."""
+
+ANY_DEPTH = "any-depth"
+ONE_LABEL = "one-label"
+OKHTTP_PATTERNS = "okhttp"
+NO_HOST = "no-host"
+
+
+@dataclass(frozen=True)
+class Rules:
+    """How one platform applies a pin configuration."""
+
+    chain: str
+    """BUILT, IOS or LEAF_ONLY."""
+    hosts: str
+    """ANY_DEPTH (includeSubdomains covers any depth), ONE_LABEL (iOS), OKHTTP_PATTERNS
+    (`*.` one label, `**.` any depth and the apex) or NO_HOST (curl: whatever was asked)."""
+    longest_match: bool
+    """True: only the most specific matching entry applies; False: matching entries combine."""
+    expiry_disables: bool
+    """Whether the platform stops pinning after the pin set's expiration date."""
+    chain_text: str
+
+
+RULES = {
+    configs.ANDROID: Rules(BUILT, ANY_DEPTH, True, True, "the chain Android builds, root included"),
+    configs.TRUSTKIT_ANDROID: Rules(
+        BUILT, ANY_DEPTH, True, True, "the chain Android builds, root included"
+    ),
+    configs.OKHTTP: Rules(
+        BUILT, OKHTTP_PATTERNS, False, False, "OkHttp's cleaned chain, root included"
+    ),
+    configs.IOS_ATS: Rules(IOS, ONE_LABEL, False, False, "the chain iOS builds, root included"),
+    configs.TRUSTKIT_IOS: Rules(
+        BUILT, ANY_DEPTH, True, True, "the chain iOS evaluates, anchor included"
+    ),
+    configs.CURL: Rules(LEAF_ONLY, NO_HOST, False, False, "the server's leaf certificate only"),
+    configs.HPKP: Rules(BUILT, ANY_DEPTH, True, False, "the validated chain"),
+    configs.JSON: Rules(BUILT, ANY_DEPTH, True, True, "the built chain, root included"),
+}
+"""Each platform of `configs.PLATFORMS` and its rules (pin-formats.md, matrix 0.3)."""
+
+
+@dataclass(frozen=True)
+class Link:
+    """One certificate (or key) of a chain, as pins see it."""
+
+    pin: str
+    name: str
+    role: str
+    """LEAF, INTERMEDIATE or ROOT."""
+    sent: bool = True
+    """Whether the server (or file) supplied it; False for a root taken from the trust store."""
+    certificate: str | None = None
+    """SHA-256 fingerprint of the certificate; None for a key or a CSR."""
+
+
+@dataclass(frozen=True)
+class CheckedChain:
+    """What one source offers to check pins against."""
+
+    name: str
+    """`host:port` of an endpoint or the file's name."""
+    host: str | None
+    """The server name a client asked for (SNI, else the target's DNS name); None for files."""
+    links: tuple[Link, ...]
+    """The built path, leaf first, root included when it reaches a trust anchor."""
+    trusted: bool
+    problem: str | None = None
+    """Why the chain is not trusted or there is none; None when it is trusted."""
+    certificates: tuple[Certificate, ...] = ()
+    """The certificates of `links`, for the rotation preview."""
+
+
+@dataclass(frozen=True)
+class PinMatch:
+    """A configured pin that is the key of a certificate of the checked chain."""
+
+    pin: str
+    link: Link
+    position: int
+    """0 for the leaf, then up to the root."""
+    listed_in: str
+    """"pins", or for iOS ATS "NSPinnedCAIdentities" / "NSPinnedLeafIdentities"."""
+    counts: bool
+    """Whether the platform's chain rule accepts this match (a CA pin in curl does not)."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The platform's verdict on one chain."""
+
+    passed: bool
+    matches: tuple[PinMatch, ...]
+    reason: str
+    """Why it passed or failed, in a sentence."""
+
+
+@dataclass(frozen=True)
+class DomainVerdict:
+    """Everything `check-pins` says about one configured domain and one source."""
+
+    domain: PinnedDomain
+    platform: str
+    source: str | None
+    """The endpoint or file checked; None when no source covered the domain."""
+    host: str | None
+    """The host name matched against the configuration; None when unknown (a file)."""
+    governing: tuple[str, ...]
+    """The configured patterns whose pins apply to `host` under the platform's rule."""
+    chain: tuple[Link, ...]
+    outcome: Outcome | None
+    """None when nothing was checked: no source, or the pins do not apply to the host."""
+    backups: tuple[str, ...]
+    """Configured pins matching no certificate of the checked chain."""
+    expires: dt.date | None
+    expired: bool
+    connects: bool | None
+    """Whether the app would connect; None when nothing could be checked."""
+    verdict: str
+    """"the app would connect…" or "the app would refuse, because …"."""
+    rotation: Outcome | None = None
+    """The outcome once `next_source` is deployed; None without a rotation preview."""
+    findings: tuple[Finding, ...] = ()
+
+    @property
+    def fails(self) -> bool:
+        refused_next = self.rotation is not None and not self.rotation.passed
+        return self.connects is False or (self.connects is True and refused_next)
+
+
+# ---- chains ------------------------------------------------------------------------------------
+
+
+def chain_from_inspection(inspection: Inspection, host: str | None = None) -> CheckedChain:
+    """The built chain of an endpoint or a file as `check_config` needs it.
+
+    Args:
+        inspection: what `inspect_path` or `inspect_endpoint` returned.
+        host: the server name a client asks for; for endpoints the SNI or target host when None.
+    """
+    if host is None and inspection.endpoint is not None:
+        handshake = inspection.endpoint.handshake
+        target_host = handshake.target.host
+        host = handshake.sni or (None if is_ip_address(target_host) else target_host)
+    if inspection.error is not None:
+        return CheckedChain(inspection.name, host, (), False, str(inspection.error))
+    if inspection.endpoint is not None and inspection.endpoint.handshake.failure is not None:
+        failure = inspection.endpoint.handshake.failure.message
+        if not inspection.endpoint.handshake.chain:
+            return CheckedChain(inspection.name, host, (), False, f"no handshake: {failure}")
+    validation = inspection.validation
+    if validation is None:
+        return CheckedChain(
+            inspection.name, host, (), False, "it holds no server certificate chain"
+        )
+    sent = {cert.sha256 for cert in (validation.given or ())}
+    certificates = validation.path.certificates
+    sent.add(certificates[0].sha256)
+    links = tuple(
+        _link(cert, i, len(certificates), cert.sha256 in sent, validation.path.complete)
+        for i, cert in enumerate(certificates)
+    )
+    problem = None if validation.trusted else " ".join(validation.errors) or "it is not trusted"
+    return CheckedChain(inspection.name, host, links, validation.trusted, problem, certificates)
+
+
+def _link(cert: Certificate, index: int, length: int, sent: bool, complete: bool) -> Link:
+    if index == 0:
+        role = LEAF
+    elif index == length - 1 and (complete or cert.details.self_signed):
+        role = ROOT
+    else:
+        role = INTERMEDIATE
+    return Link(cert.details.public_key.spki_sha256, cert.short_name, role, sent, cert.sha256)
+
+
+def next_links(next_source: Source, current: CheckedChain, settings: Settings) -> tuple[Link, ...]:
+    """The chain as it will be after deploying `next_source`.
+
+    A certificate is built into a path with the current chain's CAs and the trust stores; a key
+    or a CSR becomes the new leaf key under the current chain's CAs.
+    """
+    certificates = next_source.certificates()
+    end_entities = [c for c in certificates if not c.details.is_ca] or certificates
+    if end_entities:
+        leaf = end_entities[0]
+        given = [*certificates, *current.certificates[1:]]
+        validation = validate(leaf, given, settings.stores, at=settings.context.now)
+        path = validation.path.certificates
+        return tuple(
+            _link(c, i, len(path), True, validation.path.complete) for i, c in enumerate(path)
+        )
+    pins = [pin for entry in next_source.entries for pin in entry.pins]
+    if not pins:
+        return ()
+    new_leaf = Link(pins[0].value, f"{pins[0].source} ({next_source.name})", LEAF, True)
+    return (new_leaf, *current.links[1:])
+
+
+def default_targets(config: PinConfig) -> list[tuple[PinnedDomain, Target]]:
+    """Each configured domain on port 443: the apex for `*.` and `**.` patterns."""
+    return [(domain, Target(domain.host, DEFAULT_PORT)) for domain in config.domains if domain.host]
+
+
+# ---- hosts -------------------------------------------------------------------------------------
+
+
+def covers(rules: Rules, domain: PinnedDomain, host: str) -> bool:
+    """Whether `domain`'s pattern matches `host` under the platform's host rule."""
+    host = host.lower().rstrip(".")
+    pattern = domain.pattern
+    if rules.hosts == NO_HOST or not pattern:
+        return True
+    if rules.hosts == OKHTTP_PATTERNS:
+        if pattern.startswith("**."):
+            base = pattern[3:]
+            return host == base or host.endswith("." + base)
+        if pattern.startswith("*."):
+            base = pattern[2:]
+            return host.endswith("." + base) and "." not in host[: -len(base) - 1]
+        return host == pattern
+    if host == pattern:
+        return True
+    if not domain.include_subdomains:
+        return False
+    if rules.hosts == ONE_LABEL:
+        return host.partition(".")[2] == pattern
+    return host.endswith("." + pattern)
+
+
+def governing(config: PinConfig, host: str) -> list[PinnedDomain]:
+    """The entries whose pins apply to `host`: the most specific one, or all that match."""
+    rules = RULES[config.platform]
+    matching = [domain for domain in config.domains if covers(rules, domain, host)]
+    if not rules.longest_match or not matching:
+        return matching
+    exact = [domain for domain in matching if domain.pattern == host.lower().rstrip(".")]
+    if exact:
+        return exact[:1]
+    return [max(matching, key=lambda domain: len(domain.pattern))]
+
+
+# ---- pins against a chain ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Effective:
+    pins: tuple[str, ...]
+    ca_pins: tuple[str, ...] = ()
+    leaf_pins: tuple[str, ...] = ()
+    has_ca_list: bool = False
+    has_leaf_list: bool = False
+
+
+def _effective(entries: Sequence[PinnedDomain]) -> _Effective:
+    def union(values: Sequence[tuple[str, ...]]) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(pin for group in values for pin in group))
+
+    return _Effective(
+        union([e.pins for e in entries]),
+        union([e.ca_pins for e in entries]),
+        union([e.leaf_pins for e in entries]),
+        any(e.has_ca_list for e in entries),
+        any(e.has_leaf_list for e in entries),
+    )
+
+
+def evaluate(rules: Rules, pins: _Effective, chain: Sequence[Link], platform: str) -> Outcome:
+    """Whether the platform's chain rule accepts `chain` with these pins."""
+    if not chain:
+        return Outcome(False, (), "there is no chain to check the pins against")
+    if rules.chain == IOS:
+        return _evaluate_ios(pins, chain)
+    matches = tuple(
+        PinMatch(pin, link, i, "pins", rules.chain == BUILT or i == 0)
+        for i, link in enumerate(chain)
+        for pin in pins.pins
+        if pin == link.pin
+    )
+    counted = [m for m in matches if m.counts]
+    name = configs.PLATFORMS.get(platform, platform)
+    if counted:
+        first = counted[0]
+        return Outcome(True, matches, f"{_describe(first)} is pinned")
+    if matches:
+        return Outcome(
+            False,
+            matches,
+            f"{_describe(matches[0])} is pinned, but {name} checks {rules.chain_text}",
+        )
+    return Outcome(False, matches, f"no pin is the key of any certificate of {rules.chain_text}")
+
+
+def _evaluate_ios(pins: _Effective, chain: Sequence[Link]) -> Outcome:
+    matches = [
+        PinMatch(pin, link, i, "NSPinnedCAIdentities", i > 0)
+        for i, link in enumerate(chain)
+        for pin in pins.ca_pins
+        if pin == link.pin
+    ]
+    matches += [
+        PinMatch(pin, link, i, "NSPinnedLeafIdentities", i == 0)
+        for i, link in enumerate(chain)
+        for pin in pins.leaf_pins
+        if pin == link.pin
+    ]
+    failures = []
+    for listed, present, where in (
+        ("NSPinnedCAIdentities", pins.has_ca_list, "a CA certificate of the built chain"),
+        ("NSPinnedLeafIdentities", pins.has_leaf_list, "the leaf"),
+    ):
+        if not present:
+            continue
+        own = [m for m in matches if m.listed_in == listed]
+        if any(m.counts for m in own):
+            continue
+        if own:
+            failures.append(
+                f"{listed} holds the key of {_describe(own[0])}, but ATS checks that list "
+                f"against {where} only"
+            )
+        elif listed == "NSPinnedCAIdentities" and len(chain) == 1:
+            failures.append("NSPinnedCAIdentities never matches a chain of one certificate")
+        else:
+            failures.append(f"no key in {listed} is the key of {where}")
+    if not pins.has_ca_list and not pins.has_leaf_list:
+        failures.append("the entry has neither NSPinnedCAIdentities nor NSPinnedLeafIdentities")
+    if failures:
+        return Outcome(False, tuple(matches), "; ".join(failures))
+    counted = [m for m in matches if m.counts]
+    return Outcome(True, tuple(matches), " and ".join(f"{_describe(m)} is pinned" for m in counted))
+
+
+def _describe(match: PinMatch) -> str:
+    link = match.link
+    where = "" if link.sent else ", taken from the trust store (the server does not send it)"
+    return f"the {link.role} “{link.name}”{where}"
+
+
+# ---- verdicts ----------------------------------------------------------------------------------
+
+
+def check_config(
+    config: PinConfig,
+    inspections: Sequence[Inspection],
+    settings: Settings,
+    next_source: Source | None = None,
+    options: ConnectOptions | None = None,
+) -> list[DomainVerdict]:
+    """Check every configured domain against the sources.
+
+    Args:
+        config: what `read_config` returned.
+        inspections: files and endpoints, already inspected; when empty, each configured domain
+            is connected to on port 443 (network!) with `options`.
+        settings: the trust stores and the moment to judge at.
+        next_source: a certificate, CSR or key about to be deployed: the rotation preview.
+        options: how to connect in the default case; ConnectOptions() when None.
+
+    Returns:
+        One verdict per configured domain and source that covers it (at least one per domain).
+    """
+    if not inspections:
+        return _check_default_endpoints(config, settings, next_source, options)
+    chains = [chain_from_inspection(inspection) for inspection in inspections]
+    verdicts = []
+    for domain in config.domains:
+        chosen = _chains_for(config, domain, chains)
+        if not chosen:
+            verdicts.append(_unchecked(config, domain, settings))
+        for chain in chosen:
+            verdicts.append(_verdict(config, domain, chain, chain.host, settings, next_source))
+    return verdicts
+
+
+def _check_default_endpoints(
+    config: PinConfig,
+    settings: Settings,
+    next_source: Source | None,
+    options: ConnectOptions | None,
+) -> list[DomainVerdict]:
+    verdicts = []
+    for domain, target in default_targets(config):
+        inspection = inspect_endpoint(target, options or ConnectOptions(), settings)
+        chain = chain_from_inspection(inspection)
+        # For `*.x` the apex stands in for hosts the pattern covers: match as the pattern.
+        host = None if domain.pattern.startswith("*") else chain.host
+        verdicts.append(_verdict(config, domain, chain, host, settings, next_source))
+    return verdicts
+
+
+def _chains_for(
+    config: PinConfig, domain: PinnedDomain, chains: Sequence[CheckedChain]
+) -> list[CheckedChain]:
+    """The sources that show `domain`: by host, else by the leaf's names, else the only one."""
+    rules = RULES[config.platform]
+    by_host = [c for c in chains if c.host is not None and covers(rules, domain, c.host)]
+    if by_host:
+        return by_host
+    name = domain.host if not domain.pattern.startswith("*") else f"pinscope-check.{domain.host}"
+    by_names = [c for c in chains if c.host is None and c.certificates and _leaf_names(c, name)]
+    if by_names:
+        return by_names
+    return list(chains) if len(chains) == 1 or not domain.pattern else []
+
+
+def _leaf_names(chain: CheckedChain, name: str) -> bool:
+    return bool(name) and host_matches(name, chain.certificates[0])
+
+
+def _unchecked(config: PinConfig, domain: PinnedDomain, settings: Settings) -> DomainVerdict:
+    finding = Finding(
+        "pin.unchecked",
+        Severity.WARNING,
+        f"Nothing checked {domain.label}",
+        "No SOURCE given is an endpoint for this host or a certificate valid for it.",
+        f"Add {domain.host or 'the server'}:443 (or its certificate file) to the sources.",
+    )
+    return DomainVerdict(
+        domain,
+        config.platform,
+        None,
+        None,
+        (),
+        (),
+        None,
+        (),
+        domain.expires,
+        _expired(config, domain, settings.context.now),
+        None,
+        "not checked: no source covers this domain",
+        findings=(finding,),
+    )
+
+
+def _expired(config: PinConfig, domain: PinnedDomain, now: dt.datetime) -> bool:
+    # Android parses the date at device-local midnight, TrustKit at UTC midnight; judged in UTC.
+    return (
+        RULES[config.platform].expiry_disables
+        and domain.expires is not None
+        and now.astimezone(dt.UTC).date() >= domain.expires
+    )
+
+
+def _verdict(
+    config: PinConfig,
+    domain: PinnedDomain,
+    chain: CheckedChain,
+    host: str | None,
+    settings: Settings,
+    next_source: Source | None,
+) -> DomainVerdict:
+    rules = RULES[config.platform]
+    now = settings.context.now
+    entries = governing(config, host) if host is not None and domain.pattern else [domain]
+    patterns = tuple(entry.pattern for entry in entries)
+    expired = _expired(config, domain, now)
+    base = DomainVerdict(
+        domain,
+        config.platform,
+        chain.name,
+        host,
+        patterns,
+        chain.links,
+        None,
+        (),
+        domain.expires,
+        expired,
+        None,
+        "",
+    )
+
+    if domain not in entries:
+        return _not_governing(base, config, entries)
+    pins = _effective(entries)
+    outcome = evaluate(rules, pins, chain.links, config.platform)
+    current = {link.pin for link in chain.links}
+    backups = tuple(pin for pin in pins.pins if pin not in current)
+    rotation = None
+    if next_source is not None:
+        upcoming = next_links(next_source, chain, settings)
+        rotation = evaluate(rules, pins, upcoming, config.platform)
+
+    connects, verdict = _judge(config, domain, chain, outcome, expired)
+    verdict_base = dataclasses.replace(
+        base,
+        outcome=outcome,
+        backups=backups,
+        connects=connects,
+        verdict=verdict,
+        rotation=rotation,
+    )
+    findings = _findings(config, verdict_base, rules, now)
+    return dataclasses.replace(verdict_base, findings=tuple(findings))
+
+
+def _not_governing(
+    base: DomainVerdict, config: PinConfig, entries: Sequence[PinnedDomain]
+) -> DomainVerdict:
+    host = base.host or ""
+    if entries:
+        others = ", ".join(entry.pattern for entry in entries)
+        text = f"{host} is governed by {others}, not by this entry (the more specific one wins)"
+    else:
+        text = f"{config.platform_name} does not apply this entry to {host}: it is not pinned"
+    finding = Finding(
+        "pin.host-not-covered",
+        Severity.WARNING,
+        f"{domain_label(base.domain)} does not pin {host}",
+        f"{text}. {_host_rule(config.platform)}",
+        "Add an entry for this host, or set includeSubdomains (or `**.`) where the platform "
+        "supports it.",
+    )
+    return dataclasses.replace(
+        base, connects=None, verdict=f"not pinned here: {text}", findings=(finding,)
+    )
+
+
+def domain_label(domain: PinnedDomain) -> str:
+    return domain.label
+
+
+def _host_rule(platform: str) -> str:
+    return {
+        configs.IOS_ATS: "On iOS, NSIncludesSubdomains covers one extra label only.",
+        configs.OKHTTP: "In OkHttp, `*.` covers exactly one label and `**.` any depth.",
+    }.get(platform, "includeSubdomains covers any depth; the longest matching entry wins.")
+
+
+def _judge(
+    config: PinConfig,
+    domain: PinnedDomain,
+    chain: CheckedChain,
+    outcome: Outcome,
+    expired: bool,
+) -> tuple[bool, str]:
+    if not chain.links:
+        return False, f"the app would refuse, because {chain.problem or 'there is no chain'}"
+    if not chain.trusted:
+        return False, f"the app would refuse, because the chain is not trusted: {chain.problem}"
+    if expired:
+        return True, (
+            f"the app would connect: the pins expired on {domain.expires}, so "
+            f"{config.platform_name} no longer checks them"
+        )
+    if domain.pins == () and not domain.has_ca_list and not domain.has_leaf_list:
+        return True, "the app would connect: this entry has no pins (pinning is off for it)"
+    if outcome.passed:
+        return True, f"the app would connect: {outcome.reason}"
+    if config.platform == configs.TRUSTKIT_IOS and domain.enforce is False:
+        return True, (
+            f"the app would connect, but TrustKit reports a pin failure (TSKEnforcePinning is "
+            f"off): {outcome.reason}"
+        )
+    suffix = ""
+    if config.platform == configs.TRUSTKIT_ANDROID and domain.enforce is False:
+        suffix = (
+            " (enforcePinning is false, but Android 7 and later enforce the pin-set themselves)"
+        )
+    return False, f"the app would refuse, because {outcome.reason}{suffix}"
+
+
+def _findings(
+    config: PinConfig, verdict: DomainVerdict, rules: Rules, now: dt.datetime
+) -> list[Finding]:
+    domain = verdict.domain
+    label = domain.label
+    findings = []
+    if verdict.connects is False:
+        findings.append(
+            Finding(
+                "pin.mismatch",
+                Severity.ERROR,
+                f"{config.platform_name} would refuse {verdict.host or verdict.source}",
+                f"Checked against {verdict.source}: {verdict.verdict}.",
+                "Pin a key of the chain the platform checks (an intermediate or root CA key is "
+                "the safest), plus a backup key.",
+            )
+        )
+    rotation = verdict.rotation
+    if rotation is not None and not rotation.passed and verdict.connects is not False:
+        findings.append(
+            Finding(
+                "pin.mismatch",
+                Severity.ERROR,
+                f"{label} would refuse the next certificate",
+                f"After the planned deployment the app would refuse: {rotation.reason}.",
+                "Add the new key's pin (or a CA pin) to the configuration and ship it before "
+                "deploying the new certificate.",
+            )
+        )
+    if not verdict.backups and domain.pins:
+        findings.append(
+            Finding(
+                "pin.no-backup",
+                Severity.WARNING,
+                f"No backup pin for {label}",
+                "Every pin is a key of the current chain: when those keys change, the app "
+                "refuses the server until it is updated.",
+                "Add the pin of a spare key (`pinscope new-backup-key`) or of another CA.",
+            )
+        )
+    outcome = verdict.outcome
+    if outcome is not None and rules.chain != LEAF_ONLY and outcome.passed:
+        counted = [m for m in outcome.matches if m.counts]
+        if counted and all(m.position == 0 for m in counted):
+            findings.append(
+                Finding(
+                    "pin.leaf-only",
+                    Severity.WARNING,
+                    f"Only the leaf key matches for {label}",
+                    "A renewal with a new key breaks the app unless a backup pin matches.",
+                    "Pin an intermediate or root CA key as well, or renew with the same key.",
+                )
+            )
+    if verdict.expired:
+        findings.append(
+            Finding(
+                "pin.expired",
+                Severity.WARNING,
+                f"The pins of {label} expired on {domain.expires}",
+                f"{config.platform_name} stopped checking them: any trusted certificate is "
+                "accepted for this domain.",
+                "Set a new expiration date (or none) with current pins and ship an update.",
+            )
+        )
+    return findings
