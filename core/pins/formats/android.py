@@ -8,16 +8,17 @@ apex with `includeSubdomains="true"`, which covers the apex and every depth belo
 
 from __future__ import annotations
 
-import base64
-import binascii
 import ipaddress
 import re
 from xml.sax.saxutils import escape, quoteattr
 
 from pinscope.core.model import Finding, Severity
-from pinscope.core.pins.model import BACKUP, PinSet, Rendered, SPKIPin
+from pinscope.core.pins.formats.common import checked_value, describe
+from pinscope.core.pins.model import PinSet, Rendered
 
 __all__ = ["MANIFEST_LINE", "render_android", "render_trustkit_android"]
+
+ANDROID_EXPECTS = "Android expects a SHA-256 of 32 bytes as 44 characters of base64"
 
 FILENAME = "network_security_config.xml"
 MANIFEST_LINE = 'android:networkSecurityConfig="@xml/network_security_config"'
@@ -104,8 +105,10 @@ def _domain_config(
         expiration = f" expiration={quoteattr(pin_set.expires.strftime('%Y-%m-%d'))}"
     lines.append(f"{INDENT}<pin-set{expiration}>")
     for pin in pin_set.all_pins:
-        lines.append(INDENT * 2 + _comment(_describe(pin, pin_set)))
-        lines.append(f'{INDENT * 2}<pin digest="SHA-256">{_text(_checked_value(pin))}</pin>')
+        lines.append(INDENT * 2 + _comment(describe(pin, pin_set)))
+        lines.append(
+            f'{INDENT * 2}<pin digest="SHA-256">{_text(checked_value(pin, ANDROID_EXPECTS))}</pin>'
+        )
     lines.append(f"{INDENT}</pin-set>")
 
     lines.extend(INDENT + line for line in trustkit or ())
@@ -208,30 +211,6 @@ def _require_trustkit_domain(domain: str) -> None:
         raise ValueError(
             f"TrustKit-Android rejects domain {domain!r}: it needs a registered name with a dot"
         )
-
-
-def _checked_value(pin: SPKIPin) -> str:
-    """The pin value, once it is known to be 44 characters of base64 decoding to 32 bytes."""
-    try:
-        digest = base64.b64decode(pin.value, validate=True)
-    except (binascii.Error, ValueError) as error:
-        raise ValueError(f"pin {pin.value!r} ({pin.source}) is not base64: {error}") from error
-    if len(digest) != 32 or len(pin.value) != 44:
-        raise ValueError(
-            f"pin {pin.value!r} ({pin.source}) decodes to {len(digest)} bytes; Android expects "
-            "a SHA-256 of 32 bytes as 44 characters of base64"
-        )
-    return pin.value
-
-
-def _describe(pin: SPKIPin, pin_set: PinSet) -> str:
-    role = pin.role or ("backup" if pin in pin_set.backups else "pin")
-    if role == BACKUP:
-        role = "backup key, not in the current chain"
-    text = f"{role}: {pin.source}"
-    if pin.not_after is not None:
-        text += f" (certificate expires {pin.not_after:%Y-%m-%d})"
-    return text
 
 
 def _text(value: str) -> str:

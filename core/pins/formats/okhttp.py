@@ -8,15 +8,16 @@ what "include subdomains" becomes.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import re
 from collections.abc import Callable
 
 from pinscope.core.model import Finding, Severity
-from pinscope.core.pins.model import BACKUP, PinSet, Rendered, SPKIPin
+from pinscope.core.pins.formats.common import checked_value, describe
+from pinscope.core.pins.model import PinSet, Rendered
 
 __all__ = ["host_patterns", "render_java", "render_kotlin"]
+
+OKHTTP_WOULD = "not a SHA-256 of 32; OkHttp would accept it and never match"
 
 INDENT = "    "
 _LABEL = re.compile(r"^[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?$")
@@ -160,36 +161,14 @@ def _adds(
         lines.append(f"{INDENT * 2}{string(pattern)},")
         for index, pin in enumerate(pins):
             separator = "," if index < len(pins) - 1 else ""
-            lines.append(INDENT * 2 + comment(_describe(pin, pin_set)))
-            lines.append(f"{INDENT * 2}{string(_prefixed(pin))}{separator}")
+            lines.append(INDENT * 2 + comment(describe(pin, pin_set)))
+            lines.append(
+                f"{INDENT * 2}{string('sha256/' + checked_value(pin, OKHTTP_WOULD))}{separator}"
+            )
         lines.append(f"{INDENT})")
     if not pins:
         raise ValueError("an OkHttp CertificatePinner needs at least one pin; none was given")
     return lines
-
-
-def _prefixed(pin: SPKIPin) -> str:
-    """`sha256/` and the value, once the value is 44 characters of base64 for 32 bytes."""
-    try:
-        digest = base64.b64decode(pin.value, validate=True)
-    except (binascii.Error, ValueError) as error:
-        raise ValueError(f"pin {pin.value!r} ({pin.source}) is not base64: {error}") from error
-    if len(digest) != 32 or len(pin.value) != 44:
-        raise ValueError(
-            f"pin {pin.value!r} ({pin.source}) decodes to {len(digest)} bytes, not a SHA-256 of "
-            "32; OkHttp would accept it and never match"
-        )
-    return pin.prefixed
-
-
-def _describe(pin: SPKIPin, pin_set: PinSet) -> str:
-    role = pin.role or ("backup" if pin in pin_set.backups else "pin")
-    if role == BACKUP:
-        role = "backup key, not in the current chain"
-    text = f"{role}: {pin.source}"
-    if pin.not_after is not None:
-        text += f" (certificate expires {pin.not_after:%Y-%m-%d})"
-    return text
 
 
 def _kotlin_string(value: str) -> str:

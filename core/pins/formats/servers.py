@@ -7,8 +7,6 @@ HPKP and Go check the validated chain and get every pin.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import datetime as dt
 import json
 import re
@@ -16,6 +14,7 @@ import re
 from pinscope.core.certificate import Certificate
 from pinscope.core.keys import spki_pin
 from pinscope.core.model import Finding, Severity
+from pinscope.core.pins.formats.common import checked_value, describe
 from pinscope.core.pins.model import BACKUP, LEAF, PinSet, Rendered, SPKIPin
 
 __all__ = [
@@ -41,7 +40,7 @@ def render_curl(pin_set: PinSet) -> Rendered:
             pin is not a SHA-256 in padded base64, which curl compares byte for byte.
     """
     pins, finding = leaf_pins(pin_set, "curl")
-    argument = ";".join(f"sha256//{_checked_value(pin)}" for pin in pins)
+    argument = ";".join(f"sha256//{checked_value(pin)}" for pin in pins)
     return Rendered(
         text=f"--pinnedpubkey '{argument}'\n", filename="pinnedpubkey.txt", findings=(finding,)
     )
@@ -71,7 +70,7 @@ def render_hpkp(pin_set: PinSet, *, today: dt.date | None = None) -> Rendered:
             "spare key"
         )
 
-    directives = [f'pin-sha256="{_checked_value(pin)}"' for pin in (*current, *outside)]
+    directives = [f'pin-sha256="{checked_value(pin)}"' for pin in (*current, *outside)]
     directives.append(f"max-age={_max_age(pin_set.expires, today)}")
     if pin_set.include_subdomains:
         directives.append("includeSubDomains")
@@ -123,8 +122,8 @@ def render_envoy(pin_set: PinSet) -> Rendered:
             lines.append(f"            {kind}: {_yaml_string(value)}")
     lines.append("        verify_certificate_spki:")
     for pin in pins:
-        lines.append(f"        # {_describe(pin, pin_set)}")
-        lines.append(f"        - {_yaml_string(_checked_value(pin))}")
+        lines.append(f"        # {_comment_text(describe(pin, pin_set))}")
+        lines.append(f"        - {_yaml_string(checked_value(pin))}")
 
     return Rendered(text="\n".join(lines) + "\n", filename="envoy-tls.yaml", findings=(finding,))
 
@@ -141,8 +140,8 @@ def render_go(pin_set: PinSet) -> Rendered:
         raise ValueError("a Go pin check needs at least one pin; none was given")
     entries: list[str] = []
     for pin in pins:
-        entries.append(f"\t// {_describe(pin, pin_set)}")
-        entries.append(f"\t{json.dumps(_checked_value(pin))}: true,")
+        entries.append(f"\t// {_comment_text(describe(pin, pin_set))}")
+        entries.append(f"\t{json.dumps(checked_value(pin))}: true,")
     hosts = ", ".join(pin_set.domains) or "the pinned hosts"
     example = next((d for d in pin_set.domains if "*" not in d), "api.example.com")
 
@@ -355,30 +354,6 @@ def _san_matchers(domains: list[str], include_subdomains: bool) -> list[tuple[st
 def _yaml_string(value: str) -> str:
     """A double-quoted YAML scalar; JSON's escapes are YAML's."""
     return json.dumps(value)
-
-
-def _checked_value(pin: SPKIPin) -> str:
-    """The pin value, once it is 44 characters of padded base64 for 32 bytes."""
-    try:
-        digest = base64.b64decode(pin.value, validate=True)
-    except (binascii.Error, ValueError) as error:
-        raise ValueError(f"pin {pin.value!r} ({pin.source}) is not base64: {error}") from error
-    if len(digest) != 32 or len(pin.value) != 44:
-        raise ValueError(
-            f"pin {pin.value!r} ({pin.source}) decodes to {len(digest)} bytes; expected a SHA-256 "
-            "of 32 bytes as 44 characters of base64"
-        )
-    return pin.value
-
-
-def _describe(pin: SPKIPin, pin_set: PinSet) -> str:
-    role = pin.role or ("backup" if pin in pin_set.backups else "pin")
-    if role == BACKUP:
-        role = "backup key, not in the current chain"
-    text = f"{role}: {pin.source}"
-    if pin.not_after is not None:
-        text += f" (certificate expires {pin.not_after:%Y-%m-%d})"
-    return _comment_text(text)
 
 
 def _comment_text(text: str) -> str:
