@@ -12,7 +12,6 @@ import json
 import os
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,7 +23,7 @@ from cryptography.x509.oid import AuthorityInformationAccessOID
 
 from tests.conftest import DATA, PASSWORDS
 from tests.core import minting
-from tests.core.test_aia import AIAServer, Route
+from tests.core.test_aia import AIAServer, Route, running
 
 EXIT_OK, EXIT_FINDINGS, EXIT_UNREADABLE = 0, 1, 2
 NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)
@@ -441,16 +440,8 @@ def test_negative_warn_days_is_a_usage_error(files: Files) -> None:
 
 @pytest.fixture
 def aia_server() -> Iterator[AIAServer]:
-    server = AIAServer()
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.start()
-    try:
+    with running(AIAServer()) as server:
         yield server
-    finally:
-        server.stopping.set()
-        server.shutdown()
-        thread.join()
-        server.server_close()
 
 
 @pytest.fixture

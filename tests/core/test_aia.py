@@ -93,9 +93,9 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
 
-@pytest.fixture
-def server() -> Iterator[AIAServer]:
-    aia_server = AIAServer()
+@contextlib.contextmanager
+def running(aia_server: AIAServer) -> Iterator[AIAServer]:
+    """`aia_server` answering in a thread until the block ends."""
     thread = threading.Thread(target=aia_server.serve_forever, kwargs={"poll_interval": 0.05})
     thread.start()
     try:
@@ -105,6 +105,12 @@ def server() -> Iterator[AIAServer]:
         aia_server.shutdown()
         thread.join()
         aia_server.server_close()
+
+
+@pytest.fixture
+def server() -> Iterator[AIAServer]:
+    with running(AIAServer()) as aia_server:
+        yield aia_server
 
 
 @pytest.fixture
@@ -387,14 +393,8 @@ def https_server(chain: minting.Chain) -> Iterator[AIAServer]:
     aia_server = AIAServer()
     aia_server.socket = context.wrap_socket(aia_server.socket, server_side=True)
     aia_server.routes["/ca.crt"] = Route(body=chain.intermediate.der)
-    thread = threading.Thread(target=aia_server.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.start()
-    try:
+    with running(aia_server):
         yield aia_server
-    finally:
-        aia_server.shutdown()
-        thread.join()
-        aia_server.server_close()
 
 
 def test_https_server_with_an_unknown_ca_is_refused(https_server: AIAServer) -> None:

@@ -3,7 +3,6 @@ server on 127.0.0.1, and what the user is told about the download."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -21,23 +20,15 @@ from pinscope.core.inspection import Inspection, Settings, inspect_bytes
 from pinscope.core.model import Finding
 from pinscope.core.trust import TrustStore
 from tests.core import minting
-from tests.core.test_aia import AIAServer, Route
+from tests.core.test_aia import AIAServer, Route, running
 
 ISSUER_PATH = "/issuing-ca.crt"
 
 
 @pytest.fixture
 def aia_server() -> Iterator[AIAServer]:
-    server = AIAServer()
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.start()
-    try:
+    with running(AIAServer()) as server:
         yield server
-    finally:
-        server.stopping.set()
-        server.shutdown()
-        thread.join()
-        server.server_close()
 
 
 @pytest.fixture
