@@ -6,7 +6,6 @@ uses TrustKit on iOS): domain names, the two-pin rule and the key types TrustKit
 
 from __future__ import annotations
 
-import binascii
 import ipaddress
 import logging
 import plistlib
@@ -17,6 +16,7 @@ from dataclasses import dataclass
 from pinscope.core.certificate import Certificate
 from pinscope.core.keys import PublicKeyDetails
 from pinscope.core.model import Finding, Severity
+from pinscope.core.pins.formats.common import checked_value
 from pinscope.core.pins.model import INTERMEDIATE, LEAF, ROOT, PinSet, Rendered, SPKIPin
 
 __all__ = [
@@ -122,14 +122,7 @@ def check_digests(pins: Iterable[SPKIPin]) -> None:
         ValueError: naming the pin and what is wrong with it.
     """
     for pin in pins:
-        try:
-            digest = binascii.a2b_base64(pin.value.encode("ascii"), strict_mode=True)
-        except (binascii.Error, UnicodeEncodeError) as error:
-            raise ValueError(f"pin {pin.value!r} ({pin.source}) is not standard base64") from error
-        if len(digest) != 32:
-            raise ValueError(
-                f"pin {pin.value!r} ({pin.source}) is {len(digest)} bytes; a SHA-256 pin is 32"
-            )
+        checked_value(pin, "a SHA-256 pin is 32")
 
 
 def ignored_option_findings(
