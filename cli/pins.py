@@ -10,6 +10,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from pinscope.core.endpoint.target import looks_like_endpoint
 from pinscope.core.errors import LoadError
 from pinscope.core.inspection import Inspection, Settings
 from pinscope.core.model import Finding, Severity
@@ -91,7 +92,8 @@ def add_parsers(commands: Any) -> None:
         action="append",
         default=[],
         metavar="SOURCE_OR_PIN",
-        help="a backup pin: a key, CSR or certificate file, or a pin in any shape (repeatable)",
+        help="a backup pin: a key, CSR or certificate file, an endpoint (the keys of its built "
+        "chain), or a pin in any shape (repeatable)",
     )
     pins.add_argument(
         "--expires",
@@ -201,7 +203,7 @@ def _export(
             host = validation.host
 
     certificates = [cert for item in computed for path in item.paths for cert in path.chain]
-    backups, findings = _backups(args.backup, passwords, certificates)
+    backups, findings = _backups(args, passwords, settings, certificates)
     try:
         pin_set = build_pin_set(
             computed,
@@ -246,11 +248,18 @@ def _inspect(
 
 
 def _backups(
-    texts: list[str], passwords: Passwords, certificates: list[Any]
+    args: argparse.Namespace,
+    passwords: Passwords,
+    settings: Settings,
+    certificates: list[Any],
 ) -> tuple[list[SPKIPin], list[Finding]]:
+    """The pins of each `--backup`: a file, an endpoint (its built chain), or pasted pins."""
     pins: list[SPKIPin] = []
     findings: list[Finding] = []
-    for text in texts:
+    for text in args.backup:
+        if looks_like_endpoint(text) and not os.path.exists(text):
+            pins.extend(_endpoint_backups(text, passwords, settings, args))
+            continue
         if os.path.exists(text):
             try:
                 pins.extend(backup_pins(load_path(text, passwords.for_source(text))))
@@ -269,12 +278,25 @@ def _backups(
     return pins, findings
 
 
+def _endpoint_backups(
+    name: str, passwords: Passwords, settings: Settings, args: argparse.Namespace
+) -> tuple[SPKIPin, ...]:
+    """Every key of the chain an endpoint's client would build (the new server of a
+    migration, say), root included, as backups."""
+    inspection = _inspect(name, passwords, settings, args)
+    if inspection.source is None or inspection.could_not_test:
+        error = inspection.error or "the endpoint could not be tested"
+        raise _Unreadable(f"backup {name}: {error}")
+    return backup_pins(inspection.source, inspection.validation)
+
+
 def _merged(general: list[Finding], specific: tuple[Finding, ...]) -> list[Finding]:
-    """The safety findings and the format's own; the format's word wins where both speak of
-    the same code and certificate (TrustKit's key types, for one)."""
-    said = {(finding.code, finding.certificate) for finding in specific}
-    kept = [f for f in general if (f.code, f.certificate) not in said]
-    return [*kept, *specific]
+    """The safety findings, then the format's own. Where both speak of the same code and
+    certificate (TrustKit's key types, which core/pins/safety.py owns) the safety check's word
+    is kept and the format's dropped, so nothing is said twice."""
+    said = {(finding.code, finding.certificate) for finding in general}
+    extra = [f for f in specific if (f.code, f.certificate) not in said]
+    return [*general, *extra]
 
 
 def _print_findings(findings: list[Finding]) -> None:

@@ -12,6 +12,7 @@ import datetime as dt
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import PurePath
 
 from pinscope.core.certificate import Certificate
 from pinscope.core.chain import CertificationPath, Validation
@@ -42,6 +43,8 @@ RECOMMENDATION = (
 """Why `--level intermediate` is the default, printed with every export."""
 
 _ALL = "all"
+_GENERIC_ALIASES = frozenset({"private key", "public key", ""})
+"""Aliases the loaders give keys that have no name of their own."""
 
 
 @dataclass(frozen=True)
@@ -158,15 +161,29 @@ def pins_from_source(
     return ComputedPins(source.name, _unique(selected), paths, keys, level, tuple(notes))
 
 
-def backup_pins(source: Source) -> tuple[SPKIPin, ...]:
-    """Every key pin of `source` (certificates, keys, CSRs) labelled as a backup."""
-    pins = [*_key_pins(source)]
-    for entry in source.entries:
-        pins.extend(chain_pins(entry.certificates))
-    return tuple(
-        SPKIPin(pin.value, f"backup {pin.source}", BACKUP, pin.certificate, pin.public_key)
-        for pin in _unique(pins)
-    )
+def backup_pins(source: Source, validation: Validation | None = None) -> tuple[SPKIPin, ...]:
+    """Every key pin of `source` (certificates, keys, CSRs) labelled as a backup.
+
+    Args:
+        source: a spare key, its CSR, another CA's certificate, or an endpoint (the new server
+            of a migration, say).
+        validation: the verdict on the source's first chain; when given, every built path is
+            taken, so the root the server never sends becomes a backup too.
+    """
+    pins = [_as_backup(pin, pin.source) for pin in _key_pins(source, backup=True)]
+    for path in _paths(source, validation):
+        pins.extend(_as_backup(pin, f"backup {pin.source}") for pin in path.pins)
+    for entry in source.entries:  # certificates off the first chain: another CA, a bundle
+        for cert in entry.certificates:
+            what = f"backup certificate {cert.details.subject}"
+            pins.append(
+                SPKIPin(spki_pin(cert.spki_der), what, BACKUP, cert, cert.details.public_key)
+            )
+    return _unique(pins)
+
+
+def _as_backup(pin: SPKIPin, source: str) -> SPKIPin:
+    return SPKIPin(pin.value, source, BACKUP, pin.certificate, pin.public_key)
 
 
 def build_pin_set(
@@ -263,20 +280,33 @@ def order_chain(certificates: Sequence[Certificate]) -> tuple[Certificate, ...]:
     return tuple(chain)
 
 
-def _key_pins(source: Source) -> list[SPKIPin]:
+def _key_pins(source: Source, backup: bool = False) -> list[SPKIPin]:
+    """The pins of the private keys, CSRs and public keys of `source`, named after its file
+    ("private key server.key"), or "backup key server.key" when `backup`."""
+    role = BACKUP if backup else LEAF
     pins: list[SPKIPin] = []
     for entry in source.entries:
         if entry.private_key is not None and entry.private_key.public_key is not None:
             key = entry.private_key.public_key
-            pins.append(SPKIPin(key.spki_sha256, f"private key {entry.alias}", LEAF, None, key))
+            what = _key_label("backup key" if backup else "private key", entry.alias, source)
+            pins.append(SPKIPin(key.spki_sha256, what, role, None, key))
         if entry.csr is not None:
             csr = entry.csr
-            what = f"certificate request {csr.subject}"
-            pins.append(SPKIPin(csr.public_key.spki_sha256, what, LEAF, None, csr.public_key))
+            what = f"{'backup ' if backup else ''}certificate request {csr.subject}"
+            pins.append(SPKIPin(csr.public_key.spki_sha256, what, role, None, csr.public_key))
         if entry.public_key is not None:
             key = entry.public_key
-            pins.append(SPKIPin(key.spki_sha256, f"public key {entry.alias}", LEAF, None, key))
+            what = _key_label("backup key" if backup else "public key", entry.alias, source)
+            pins.append(SPKIPin(key.spki_sha256, what, role, None, key))
     return pins
+
+
+def _key_label(kind: str, alias: str, source: Source) -> str:
+    """ "private key server.key", or "private key server (store.jks)" for a keystore alias."""
+    name = PurePath(source.name).name or source.name
+    if alias in _GENERIC_ALIASES or alias == name:
+        return f"{kind} {name}"
+    return f"{kind} {alias} ({name})"
 
 
 def _select(paths: Sequence[PathPins], level: str) -> list[SPKIPin]:

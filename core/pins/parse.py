@@ -6,8 +6,12 @@ either case, `sha256/…` and `sha256//…;sha256//…`, `pin-sha256="…"` (sev
 OkHttp's "Certificate pinning failure!" message, TrustKit-Android's "Pin verification failed"
 block, TrustKit's NSData hex log groups and curl's `public key hash:` line.
 
-A value that is the SHA-256 of a whole certificate rather than of its SubjectPublicKeyInfo is
-reported as `pin.not-spki`; a 20-byte SHA-1 value as `pin.sha1`. Neither becomes a pin.
+A value that is the SHA-256 of a whole loaded certificate rather than of its
+SubjectPublicKeyInfo is reported as `pin.not-spki` (an error) and does not become a pin; so is a
+value of the wrong length, and a 20-byte SHA-1 value is reported as `pin.sha1`. A 64-digit hex
+value that no loaded certificate explains is kept as a pin but also reported as `pin.not-spki`
+(a warning): hex with colons is what `openssl x509 -fingerprint -sha256` prints, so it is most
+likely a certificate fingerprint; plain hex could be either.
 """
 
 from __future__ import annotations
@@ -54,6 +58,12 @@ _OKHTTP_PEER = re.compile(r"^\s*sha256/(?P<value>\S+?):?\s+(?P<subject>.*\S)\s*$
 _TRUSTKIT_PEER = re.compile(r"^\s*(?P<value>[A-Za-z0-9+/]{43}=)\s+-\s+(?P<subject>.*\S)\s*$")
 _URL_SAFE = str.maketrans("-_", "+/")
 _PINNED_FOR = re.compile(r"Pinned certificates for (?P<host>[^\s:]+)\s*:")
+_HEX_COLONS = "hex-colons"
+_HEX_PLAIN = "hex-plain"
+_SPKI_RECIPE = (
+    "openssl x509 -in cert.pem -noout -pubkey | openssl pkey -pubin -outform DER "
+    "| openssl dgst -sha256 -binary | openssl base64 -A"
+)
 
 
 @dataclass(frozen=True)
@@ -75,6 +85,9 @@ class _Value:
     shape: str
     subject: str | None = None
     role: str | None = None
+    layout: str | None = None
+    """_HEX_COLONS or _HEX_PLAIN for a value pasted as hex (it may be a fingerprint); None for
+    every other shape."""
 
 
 def parse_pins(
@@ -106,7 +119,10 @@ def parse_pins(
             continue
         pin = base64.b64encode(value.digest).decode("ascii")
         source = f"{what} {value.shape}" + (f" ({value.subject})" if value.subject else "")
-        pins.setdefault(pin, SPKIPin(pin, source, value.role, _owner(pin, certificates)))
+        owner = _owner(pin, certificates)
+        if owner is None and value.layout is not None:
+            findings.append(_fingerprint_like_finding(value))
+        pins.setdefault(pin, SPKIPin(pin, source, value.role, owner))
     return PastedPins(tuple(pins.values()), tuple(findings), host)
 
 
@@ -160,9 +176,9 @@ def _tokens(text: str) -> Iterator[_Value]:
             digits = "".join(match["nsdata"].split())
             yield _Value(_decode_hex(digits), shown, "TrustKit log value")
         elif match["colons"] is not None:
-            yield _Value(_decode_hex(match["colons"]), shown, "hex value")
+            yield _Value(_decode_hex(match["colons"]), shown, "hex value", layout=_HEX_COLONS)
         elif match["hex"] is not None:
-            yield _Value(_decode_hex(match["hex"]), shown, "hex value")
+            yield _Value(_decode_hex(match["hex"]), shown, "hex value", layout=_HEX_PLAIN)
         else:
             yield _Value(_decode_base64(match["b64"]), shown, "base64 value")
 
@@ -228,6 +244,39 @@ def _fingerprint_finding(value: _Value, cert: Certificate) -> Finding:
         "and it would change at every renewal anyway.",
         f"Use the key pin of {name} instead: {right}",
         cert.sha256,
+    )
+
+
+def _fingerprint_like_finding(value: _Value) -> Finding:
+    """A 64-digit hex value no loaded certificate explains: kept, but most likely the output of
+    `openssl x509 -fingerprint -sha256` (pin-formats.md §0.1, §16.1)."""
+    if value.layout == _HEX_COLONS:
+        upper = value.shown.upper() == value.shown
+        likeness = (
+            "is written exactly as `openssl x509 -fingerprint -sha256` prints a certificate "
+            "fingerprint (upper-case hex with colons)"
+            if upper
+            else "is hex with colons, the way certificate fingerprints are shown"
+        )
+        title = "A pasted value looks like a certificate fingerprint"
+        doubt = "It is most likely the SHA-256 of a whole certificate"
+    else:
+        likeness = "is plain hex, as `sha256sum` or `openssl dgst -sha256` print any hash"
+        title = "A pasted hex value may be a certificate fingerprint"
+        doubt = (
+            "It may be the SHA-256 of a whole certificate or of its public key; "
+            "nothing loaded tells which"
+        )
+    return Finding(
+        "pin.not-spki",
+        Severity.WARNING,
+        title,
+        f"{_short(value.shown)} {likeness}. {doubt}, not of its public key "
+        "(SubjectPublicKeyInfo), which is what pinning libraries hash: a fingerprint never "
+        "matches, and it changes at every renewal anyway. It is kept as a pin in case it is "
+        "the hex SHA-256 of a key.",
+        "Load the certificate beside it to tell for sure, or take the SPKI pin from the "
+        f"certificate itself: `pinscope pins CERT --format json`, or `{_SPKI_RECIPE}`.",
     )
 
 

@@ -12,8 +12,16 @@ Codes:
   for formats whose consumer checks the leaf alone (curl, Envoy, Flutter).
 - `pin.expired`: the expiration date is past (error) or within 30 days (warning); Android and
   TrustKit then stop pinning silently.
-- `pin.unsupported-key`: a key TrustKit cannot hash (only RSA 2048/3072/4096 and EC
-  P-256/P-384); an error for TrustKit formats, not raised for others.
+- `pin.leaf-expires-first`: the leaf's key is the only key of the chain that is pinned, and
+  the leaf certificate expires before the pin set's expiration date (or within 30 days when
+  there is none): its renewal changes the leaf, and its key unless reused, and the app refuses
+  the server before the pin set ends (pin-formats.md §17.5). A warning, for every format.
+- `pin.unsupported-key`: a key TrustKit for iOS cannot hash (it hashes only RSA
+  2048/3072/4096 and EC P-256/P-384). For TrustKit formats an error when the key is in the
+  chain (TrustKit's check stops there), a warning for a pinned key outside it (that pin can
+  never match); info when no format is chosen; not raised for other formats. One finding per
+  key, naming the certificate whose key it is when known (`Finding.certificate`), so a front
+  end can merge findings by (code, certificate). This module is the only one to raise it.
 - `pin.include-subdomains`: what "include subdomains" covers on the chosen platform (info).
 - `pin.not-spki`: a pin equal to the SHA-256 fingerprint of a whole chain certificate.
 
@@ -25,9 +33,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 
+from pinscope.core.certificate import Certificate
 from pinscope.core.keys import PublicKeyDetails, spki_pin
 from pinscope.core.model import Finding, Severity
-from pinscope.core.pins.model import BACKUP, LEAF, PinSet, SPKIPin
+from pinscope.core.pins.model import LEAF, PinSet, SPKIPin
 
 __all__ = [
     "EXPIRY_WARN_DAYS",
@@ -57,7 +66,15 @@ _SUBDOMAIN_RULES = {
     "react-native": f"includeSubdomains covers {_ANY_DEPTH} on Android (**.) and iOS (TrustKit)",
     "hpkp": f"HPKP's includeSubDomains covers {_ANY_DEPTH}",
 }
-_TRUSTKIT_KEYS = {("RSA", 2048), ("RSA", 3072), ("RSA", 4096), ("EC", 256), ("EC", 384)}
+_TRUSTKIT_RSA_SIZES = frozenset({2048, 3072, 4096})
+_TRUSTKIT_CURVES = frozenset({"secp256r1", "secp384r1"})
+"""P-256 and P-384 by cryptography's names; secp256k1 and brainpool curves of the same sizes
+are not among them."""
+_TRUSTKIT_PLATFORMS = {
+    "trustkit-ios": "TrustKit",
+    "trustkit-plist": "TrustKit",
+    "react-native": "react-native-ssl-public-key-pinning on iOS (TrustKit)",
+}
 
 
 def check_pin_set(
@@ -74,6 +91,7 @@ def check_pin_set(
     findings = [
         *_backup_findings(pin_set, format_name),
         *_leaf_only(pin_set, format_name),
+        *_leaf_expires_first(pin_set, format_name, now),
         *_expiry(pin_set, format_name, now),
         *_unsupported_keys(pin_set, format_name),
         *_subdomains(pin_set, format_name),
@@ -99,8 +117,10 @@ def rejection(pin_set: PinSet, format_name: str) -> str | None:
 
 
 def trustkit_can_hash(key: PublicKeyDetails) -> bool:
-    """Whether TrustKit for iOS can rebuild and hash this key's SPKI."""
-    return (key.type, key.size) in _TRUSTKIT_KEYS
+    """Whether TrustKit for iOS can rebuild and hash this key's SPKI (pin-formats.md §4.2)."""
+    if key.type == "RSA":
+        return key.size in _TRUSTKIT_RSA_SIZES
+    return key.type == "EC" and key.curve in _TRUSTKIT_CURVES
 
 
 def _backup_findings(pin_set: PinSet, format_name: str | None) -> Iterator[Finding]:
@@ -172,28 +192,116 @@ def _expiry(pin_set: PinSet, format_name: str | None, now: dt.datetime) -> Itera
     )
 
 
+def _leaf_expires_first(
+    pin_set: PinSet, format_name: str | None, now: dt.datetime
+) -> Iterator[Finding]:
+    leaf = pin_set.leaf
+    if leaf is None or leaf.details.is_ca:
+        return
+    pinned = {pin.value for pin in pin_set.all_pins}
+    others = {spki_pin(cert.spki_der) for cert in pin_set.chain[1:]}
+    if spki_pin(leaf.spki_der) not in pinned or pinned & others:
+        return
+
+    not_after = leaf.details.not_after
+    if pin_set.expires is not None:
+        limit = dt.datetime.combine(pin_set.expires, dt.time(), dt.UTC)
+        until = f"the pin set's expiration date {pin_set.expires.isoformat()}"
+    else:
+        limit = now + dt.timedelta(days=EXPIRY_WARN_DAYS)
+        until = "users install an update with new pins"
+    if not_after >= limit:
+        return
+    yield _leaf_expires_finding(leaf, pin_set, format_name, now, until)
+
+
+def _leaf_expires_finding(
+    leaf: Certificate, pin_set: PinSet, format_name: str | None, now: dt.datetime, until: str
+) -> Finding:
+    not_after = leaf.details.not_after
+    days = (not_after - now).days
+    when = f"expired on {not_after.date()}" if days < 0 else f"expires on {not_after.date()}"
+    whole = (
+        " Flutter's http_certificate_pinning pins the whole certificate, so even a renewal "
+        "with the same key breaks it."
+        if format_name == "flutter"
+        else ""
+    )
+    spare = (
+        " A backup key pinned now only helps if the renewal uses that key."
+        if _outside_chain(pin_set)
+        else ""
+    )
+    within = "" if pin_set.expires is not None else f", within {EXPIRY_WARN_DAYS} days"
+    return Finding(
+        "pin.leaf-expires-first",
+        Severity.WARNING,
+        "The pinned leaf certificate expires before the pins do",
+        f"The leaf certificate {leaf.details.subject} {when}{within}, and of this chain only "
+        "the leaf's key is pinned. Its renewal replaces the leaf certificate, and its key "
+        f"unless the key is reused, so from then until {until} the app refuses the renewed "
+        f"server.{whole}{spare}",
+        "Pin the intermediate CA (--level intermediate) with a backup pin, or renew with the "
+        f"same key (or the pinned backup key), or ship an update with the new pin before "
+        f"{not_after.date()}.",
+        leaf.sha256,
+    )
+
+
 def _unsupported_keys(pin_set: PinSet, format_name: str | None) -> Iterator[Finding]:
     if format_name is not None and format_name not in TRUSTKIT_FORMATS:
         return
-    severity = Severity.ERROR if format_name is not None else Severity.INFO
+    platform = _TRUSTKIT_PLATFORMS.get(format_name or "", "TrustKit")
     seen: set[str] = set()
-    for what, key, fingerprint in _keys(pin_set):
+    for what, key, certificate, in_chain in _keys(pin_set):
         if key is None or trustkit_can_hash(key) or key.spki_sha256 in seen:
             continue
         seen.add(key.spki_sha256)
-        size = f" {key.size}" if key.size else ""
-        yield Finding(
-            "pin.unsupported-key",
-            severity,
-            "TrustKit cannot hash a key of this chain",
-            f"{what} has a{'n' if key.type[0] in 'AEIOU' else ''} {key.type}{size} key"
-            f"{' (' + key.curve + ')' if key.curve else ''}. TrustKit for iOS hashes only RSA "
-            "2048/3072/4096 and EC P-256/P-384 keys; on any other key its check stops with an "
-            "error and the connection fails.",
-            "Pin with a platform that hashes any key (iOS NSPinnedDomains), or use RSA or "
-            "EC P-256/P-384 certificates and backup keys.",
-            fingerprint,
+        if format_name is None:
+            severity = Severity.INFO
+        else:
+            severity = Severity.ERROR if in_chain else Severity.WARNING
+        yield _unsupported_key(what, key, certificate, platform, in_chain, severity)
+
+
+def _unsupported_key(
+    what: str,
+    key: PublicKeyDetails,
+    certificate: Certificate | None,
+    platform: str,
+    in_chain: bool,
+    severity: Severity,
+) -> Finding:
+    described = _describe_key(key)
+    if in_chain:
+        consequence = (
+            "TrustKit checks the chain from the anchor down and stops with an error at the "
+            "first key it cannot hash, so connections through this chain can fail."
         )
+    else:
+        consequence = "this key is not in the chain, and a pin of it can never match."
+    return Finding(
+        "pin.unsupported-key",
+        severity,
+        f"{platform} cannot hash the {described} key of {what}",
+        f"TrustKit for iOS rebuilds SPKI hashes only for RSA 2048/3072/4096 and EC "
+        f"P-256/P-384 keys; {what} has {_article(described)} {described} key, so "
+        f"{consequence}",
+        "Pin with a platform that hashes any key (iOS NSPinnedDomains), or use RSA "
+        "2048-4096 or EC P-256/P-384 keys in the pinned chain and for backup keys.",
+        certificate.sha256 if certificate is not None else None,
+    )
+
+
+def _describe_key(key: PublicKeyDetails) -> str:
+    """ "EC secp521r1", "RSA 8192", "Ed25519"."""
+    if key.type == "EC" and key.curve:
+        return f"EC {key.curve}"
+    return f"{key.type} {key.size}" if key.size and key.type == "RSA" else key.type
+
+
+def _article(word: str) -> str:
+    return "an" if word[:1] in "AEIOU" else "a"
 
 
 def _subdomains(pin_set: PinSet, format_name: str | None) -> Iterator[Finding]:
@@ -236,12 +344,18 @@ def _outside_chain(pin_set: PinSet) -> list[SPKIPin]:
     return [pin for pin in pin_set.all_pins if pin.value not in chain_keys]
 
 
-def _keys(pin_set: PinSet) -> Iterator[tuple[str, PublicKeyDetails | None, str | None]]:
-    for cert in pin_set.chain:
-        yield f"The certificate {cert.details.subject}", cert.details.public_key, cert.sha256
+def _keys(
+    pin_set: PinSet,
+) -> Iterator[tuple[str, PublicKeyDetails | None, Certificate | None, bool]]:
+    """Each key TrustKit would meet: (what it is, the key, its certificate, in the chain)."""
+    for member in pin_set.chain:
+        yield f"the certificate {member.details.subject}", member.details.public_key, member, True
+    chain_keys = {spki_pin(cert.spki_der) for cert in pin_set.chain}
     for pin in pin_set.all_pins:
-        what = "The backup key" if pin.role == BACKUP else f"The key of {pin.source}"
-        yield what, pin.public_key, pin.certificate.sha256 if pin.certificate else None
+        cert = pin.certificate
+        key = pin.public_key or (cert.details.public_key if cert is not None else None)
+        what = f"the {pin.source}" if cert is None else f"the certificate {cert.details.subject}"
+        yield what, key, cert, pin.value in chain_keys
 
 
 def _leaf_fingerprint(pin_set: PinSet) -> str | None:

@@ -6,9 +6,12 @@ The parsers are built here with `add_parsers` until cli/main.py wires them in.
 from __future__ import annotations
 
 import argparse
+import json
+import socket
 import stat
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -229,3 +232,116 @@ def test_new_backup_key_needs_a_passphrase_or_an_explicit_flag(
 
     assert _run(["new-backup-key", "--out", str(tmp_path), "--no-encryption"]) == 0
     assert "NOT encrypted" in capsys.readouterr().err
+
+
+def _json_out(out: str) -> dict[str, Any]:
+    document = json.loads(out)
+    assert isinstance(document, dict)
+    return document
+
+
+def test_backup_from_an_endpoint_pins_its_built_chain(
+    chain_files: tuple[minting.Chain, Path, Path],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    chain, sent, root = chain_files
+    new = minting.mint_chain("localhost", prefix="Migration")  # the server being moved to
+    new_root = tmp_path / "new-root.pem"
+    new_root.write_bytes(new.root.pem)
+    config = ServerConfig(
+        chain=[new.leaf.certificate, new.intermediate.certificate], key=new.leaf.key
+    )
+
+    with serving(config) as server:
+        status = _run(
+            ["pins", str(sent), "--format", "json", "--trust", str(root),
+             "--trust", str(new_root), "--backup", f"localhost:{server.port}",
+             "--timeout", "5"]
+        )  # fmt: skip
+
+    out, err = capsys.readouterr()
+    document = _json_out(out)
+    backups = document["backups"]
+    assert status == 0, err
+    assert [pin["value"] for pin in document["pins"]] == [chain.intermediate.pin]
+    assert [pin["value"] for pin in backups] == [new.leaf.pin, new.intermediate.pin, new.root.pin]
+    assert {pin["role"] for pin in backups} == {"backup"}
+    assert backups[2]["source"].startswith("backup root certificate CN=")
+    assert document["domains"] == ["api.minted.test"]  # the backup endpoint is not a domain
+
+
+def test_a_backup_endpoint_that_cannot_be_reached_exits_2(
+    chain_files: tuple[minting.Chain, Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, sent, root = chain_files
+    with socket.socket() as probe:  # a port nothing listens on once closed
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+
+    status = _run(
+        ["pins", str(sent), "--format", "android", "--trust", str(root),
+         "--backup", f"127.0.0.1:{port}", "--timeout", "5"]
+    )  # fmt: skip
+
+    out, err = capsys.readouterr()
+    assert status == 2
+    assert out == ""
+    assert f"backup 127.0.0.1:{port}" in err
+
+
+def test_a_backup_key_file_is_labelled_by_its_name(
+    chain_files: tuple[minting.Chain, Path, Path],
+    spare_key: tuple[str, Path],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    _, sent, root = chain_files
+
+    status = _run(
+        ["pins", str(sent), "--format", "json", "--trust", str(root),
+         "--backup", str(spare_key[1])]
+    )  # fmt: skip
+
+    (backup,) = _json_out(capsys.readouterr().out)["backups"]
+    assert status == 0
+    assert backup["value"] == spare_key[0]
+    assert backup["source"] == "backup key spare.key"
+
+
+def test_a_pasted_colon_hex_backup_is_kept_with_a_fingerprint_warning(
+    chain_files: tuple[minting.Chain, Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, sent, root = chain_files
+    unknown = minting.mint_ca("Elsewhere").sha256  # a certificate that is not loaded
+    colons = ":".join(unknown[i : i + 2] for i in range(0, 64, 2)).upper()
+
+    status = _run(
+        ["pins", str(sent), "--format", "json", "--trust", str(root), "--backup", colons]
+    )  # fmt: skip
+
+    out, err = capsys.readouterr()
+    assert status == 0  # a warning, not an error
+    assert [pin["hex"] for pin in _json_out(out)["backups"]] == [unknown]
+    assert "pinscope: warning: [pin.not-spki]" in err
+    assert "pinscope pins CERT --format json" in err
+
+
+def test_trustkit_key_findings_are_said_once_per_certificate(
+    spare_key: tuple[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    chain = minting.mint_chain()
+    leaf = minting.mint_leaf(chain.intermediate, "api.minted.test", key=minting.new_key("ed25519"))
+    sent = tmp_path / "ed25519.pem"
+    sent.write_bytes(leaf.pem + chain.intermediate.pem)
+    root = tmp_path / "root.pem"
+    root.write_bytes(chain.root.pem)
+
+    status = _run(
+        ["pins", str(sent), "--format", "trustkit-ios", "--trust", str(root),
+         "--backup", str(spare_key[1])]
+    )  # fmt: skip
+
+    err = capsys.readouterr().err
+    assert status == 1
+    assert err.count("[pin.unsupported-key]") == 1
+    assert "TrustKit for iOS rebuilds SPKI hashes" in err

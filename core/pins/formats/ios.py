@@ -13,8 +13,6 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from pinscope.core.certificate import Certificate
-from pinscope.core.keys import PublicKeyDetails
 from pinscope.core.model import Finding, Severity
 from pinscope.core.pins.formats.common import checked_value
 from pinscope.core.pins.model import INTERMEDIATE, LEAF, ROOT, PinSet, Rendered, SPKIPin
@@ -28,15 +26,12 @@ __all__ = [
     "render_trustkit_plist",
     "render_trustkit_swift",
     "trustkit_domain_refusal",
-    "trustkit_key_findings",
     "trustkit_minimum_refusal",
 ]
 
 logger = logging.getLogger(__name__)
 
 _LABEL = re.compile(r"^(?!-)[a-z0-9_-]{1,63}(?<!-)$")
-_TRUSTKIT_RSA_SIZES = frozenset({2048, 3072, 4096})
-_TRUSTKIT_CURVES = frozenset({"secp256r1", "secp384r1"})
 _TRUSTKIT_MINIMUM_PINS = 2  # when kTSKEnforcePinning is YES, its default
 
 
@@ -192,74 +187,6 @@ def trustkit_domain_refusal(entries: Iterable[DomainEntry], platform: str) -> No
                 f"{platform} rejects {entry.name!r} as a pinned domain: it needs a name under "
                 "a public suffix, such as api.example.com"
             )
-
-
-def trustkit_key_findings(pin_set: PinSet, platform: str) -> list[Finding]:
-    """`pin.unsupported-key` for every pinned key and chain certificate TrustKit cannot hash."""
-    findings: list[Finding] = []
-    seen: set[str] = set()
-    in_chain = {cert.spki_der for cert in pin_set.chain}
-    for pin in pin_set.all_pins:
-        key = _key_of(pin)
-        if key is None or _trustkit_hashes(key) or pin.value in seen:
-            continue
-        seen.add(pin.value)
-        chain_member = pin.certificate is not None and pin.certificate.spki_der in in_chain
-        findings.append(_unsupported_key(key, pin.source, pin.certificate, platform, chain_member))
-    for cert in pin_set.chain:
-        key = cert.details.public_key
-        if _trustkit_hashes(key) or key.spki_sha256 in seen:
-            continue
-        seen.add(key.spki_sha256)
-        findings.append(
-            _unsupported_key(key, f"certificate {cert.details.subject}", cert, platform, True)
-        )
-    return findings
-
-
-def _key_of(pin: SPKIPin) -> PublicKeyDetails | None:
-    if pin.public_key is not None:
-        return pin.public_key
-    return pin.certificate.details.public_key if pin.certificate is not None else None
-
-
-def _trustkit_hashes(key: PublicKeyDetails) -> bool:
-    if key.type == "RSA":
-        return key.size in _TRUSTKIT_RSA_SIZES
-    return key.type == "EC" and key.curve in _TRUSTKIT_CURVES
-
-
-def _describe_key(key: PublicKeyDetails) -> str:
-    if key.type == "EC" and key.curve:
-        return f"EC {key.curve}"
-    return f"{key.type} {key.size}" if key.size else key.type
-
-
-def _unsupported_key(
-    key: PublicKeyDetails,
-    source: str,
-    certificate: Certificate | None,
-    platform: str,
-    chain_member: bool,
-) -> Finding:
-    if chain_member:
-        consequence = (
-            "TrustKit walks the chain from the anchor down and stops with an error at the "
-            "first key it cannot hash, so connections to this chain may fail validation."
-        )
-        severity = Severity.ERROR
-    else:
-        consequence = "a pin of this key can never match."
-        severity = Severity.WARNING
-    return Finding(
-        "pin.unsupported-key",
-        severity,
-        f"{platform} cannot hash the {_describe_key(key)} key of {source}",
-        f"TrustKit rebuilds SPKI hashes only for RSA 2048/3072/4096 and EC P-256/P-384 keys; "
-        f"for the {_describe_key(key)} key of {source} {consequence}",
-        "Use RSA 2048-4096 or EC P-256/P-384 keys in the pinned chain and for backup keys.",
-        certificate.sha256 if certificate is not None else None,
-    )
 
 
 def _join(items: list[str]) -> str:
@@ -481,7 +408,6 @@ def _trustkit_config(pin_set: PinSet) -> tuple[dict[str, object], list[Finding]]
         domains[entry.name] = domain
     config: dict[str, object] = {_SWIZZLE: False, _PINNED_DOMAINS: domains}
 
-    findings += trustkit_key_findings(pin_set, _TRUSTKIT)
     findings += _trustkit_notes(pin_set)
     return config, findings
 

@@ -13,7 +13,6 @@ from pinscope.core.pins.formats.ios import (
     ignored_option_findings,
     swift_string,
     trustkit_domain_refusal,
-    trustkit_key_findings,
     trustkit_minimum_refusal,
 )
 from pinscope.core.pins.model import LEAF, PinSet, Rendered, SPKIPin
@@ -68,7 +67,6 @@ def render_react_native(pin_set: PinSet) -> Rendered:
         lines.append("  },")
     lines.append("});")
 
-    findings += trustkit_key_findings(pin_set, f"{_RN} on iOS (TrustKit)")
     findings += ignored_option_findings(pin_set, _RN, expiry=True, subdomains=True)
     findings.append(_react_native_scope(pin_set))
     return Rendered("\n".join(lines) + "\n", "sslPinning.js", findings=tuple(findings))

@@ -146,9 +146,49 @@ def test_unknown_level_and_empty_sources_are_refused() -> None:
 def test_backup_pins_are_labelled_backup() -> None:
     key = minting.new_key()
 
-    pins = backup_pins(load_bytes(minting.key_pem(key), "spare.key"))
+    pins = backup_pins(load_bytes(minting.key_pem(key), "keys/spare.key"))
 
     assert [(pin.role, pin.value) for pin in pins] == [(BACKUP, minting.spki_pin(key))]
+    assert pins[0].source == "backup key spare.key"
+
+
+def test_key_and_csr_pins_are_named_after_their_file() -> None:
+    key = minting.new_key()
+    public_pem = minting.pem_block("PUBLIC KEY", minting.spki_der(key))
+    csr_pem = minting.csr_pem(minting.mint_csr(key, "api.minted.test"))
+
+    private = pins_from_source(load_bytes(minting.key_pem(key), "/tmp/leaf.key"), level=LEAF)
+    public = pins_from_source(load_bytes(public_pem, "leaf.pub"), level=LEAF)
+    csr = backup_pins(load_bytes(csr_pem, "leaf.csr"))
+
+    assert private.selected[0].source == "private key leaf.key"
+    assert public.selected[0].source == "public key leaf.pub"
+    assert csr[0].source == "backup certificate request CN=api.minted.test"
+
+
+def test_backup_pins_of_a_built_chain_include_the_root_never_sent() -> None:
+    chain = minting.mint_chain()
+    sent = chain.leaf.pem + chain.intermediate.pem
+    inspection = inspect_bytes(sent, "new-server.pem", settings=_settings(chain.root))
+    assert inspection.source is not None
+
+    as_stored = backup_pins(inspection.source)
+    built = backup_pins(inspection.source, inspection.validation)
+
+    assert chain.root.pin not in {pin.value for pin in as_stored}
+    assert [pin.value for pin in built] == [chain.leaf.pin, chain.intermediate.pin, chain.root.pin]
+    assert {pin.role for pin in built} == {BACKUP}
+    assert built[2].source.startswith("backup root certificate CN=")
+    assert built[2].certificate is not None
+
+
+def test_backup_pins_keep_certificates_off_the_first_chain() -> None:
+    first = minting.mint_chain(prefix="First")
+    other = minting.mint_ca("Other CA")
+
+    pins = backup_pins(load_bytes(first.leaf.pem + first.intermediate.pem + other.pem, "b.pem"))
+
+    assert other.pin in {pin.value for pin in pins}
 
 
 def test_pin_set_domains_default_to_the_leaf_names() -> None:

@@ -8,6 +8,7 @@ import hashlib
 import pytest
 
 from pinscope.core.certificate import Certificate
+from pinscope.core.model import Severity
 from pinscope.core.pins.model import INTERMEDIATE, LEAF, ROOT
 from pinscope.core.pins.parse import parse_pins
 from tests.core import minting
@@ -30,10 +31,6 @@ def _colons(hex_digits: str) -> str:
         pytest.param(f"  {PRIMARY}\n", id="base64-spaces"),
         pytest.param(PRIMARY.rstrip("="), id="base64-unpadded"),
         pytest.param(PRIMARY.replace("/", "_").replace("+", "-"), id="base64-url-safe"),
-        pytest.param(PRIMARY_HEX, id="hex"),
-        pytest.param(PRIMARY_HEX.upper(), id="hex-upper"),
-        pytest.param(_colons(PRIMARY_HEX), id="hex-colons"),
-        pytest.param(_colons(PRIMARY_HEX).upper(), id="hex-colons-upper"),
         pytest.param(f"sha256/{PRIMARY}", id="okhttp"),
         pytest.param(f"sha256//{PRIMARY}", id="curl-one"),
         pytest.param(f"* public key hash: sha256//{PRIMARY}", id="curl-verbose"),
@@ -52,6 +49,56 @@ def test_every_single_pin_shape(pasted: str) -> None:
 
     assert [pin.value for pin in result.pins] == [PRIMARY]
     assert result.pins[0].source.startswith("pasted ")
+    assert result.findings == ()
+
+
+@pytest.mark.parametrize(
+    ("pasted", "likeness"),
+    [
+        pytest.param(_colons(PRIMARY_HEX).upper(), "openssl x509 -fingerprint", id="openssl"),
+        pytest.param(f"SHA256 Fingerprint={_colons(PRIMARY_HEX).upper()}", "openssl x509", id="="),
+        pytest.param(_colons(PRIMARY_HEX), "the way certificate fingerprints", id="colons"),
+        pytest.param(PRIMARY_HEX, "may be", id="hex"),
+        pytest.param(PRIMARY_HEX.upper(), "may be", id="hex-upper"),
+    ],
+)
+def test_hex_with_nothing_loaded_is_kept_but_may_be_a_fingerprint(
+    pasted: str, likeness: str
+) -> None:
+    result = parse_pins(pasted)
+
+    assert [pin.value for pin in result.pins] == [PRIMARY]
+    (finding,) = result.findings
+    assert finding.code == "pin.not-spki"
+    assert finding.severity == Severity.WARNING
+    assert finding.certificate is None
+    assert likeness in finding.title + finding.detail
+    assert "kept as a pin" in finding.detail
+    assert "pinscope pins CERT --format json" in finding.remedy
+    assert "openssl pkey -pubin -outform DER" in finding.remedy
+
+
+def test_colon_hex_is_called_a_fingerprint_more_surely_than_plain_hex() -> None:
+    colons = parse_pins(_colons(PRIMARY_HEX).upper()).findings[0]
+    plain = parse_pins(PRIMARY_HEX).findings[0]
+
+    assert "looks like a certificate fingerprint" in colons.title
+    assert "most likely" in colons.detail
+    assert "may be a certificate fingerprint" in plain.title
+    assert "nothing loaded tells which" in plain.detail
+
+
+@pytest.mark.parametrize("layout", ["hex", "colons"])
+def test_hex_of_a_loaded_certificates_key_is_a_plain_pin(layout: str) -> None:
+    chain = minting.mint_chain()
+    cert = Certificate(chain.leaf.der)
+    digest = base64.b64decode(chain.leaf.pin).hex()
+    pasted = digest if layout == "hex" else _colons(digest).upper()
+
+    result = parse_pins(pasted, [cert])
+
+    assert [pin.value for pin in result.pins] == [chain.leaf.pin]
+    assert result.pins[0].certificate == cert
     assert result.findings == ()
 
 
@@ -128,6 +175,7 @@ def test_a_certificate_fingerprint_is_not_a_pin(layout: str) -> None:
     assert result.pins == ()
     (finding,) = result.findings
     assert finding.code == "pin.not-spki"
+    assert finding.severity == Severity.ERROR
     assert finding.certificate == cert.sha256
     assert "CN=www.minted.test" in finding.detail
     assert chain.leaf.pin in finding.remedy

@@ -6,12 +6,14 @@ import base64
 import datetime as dt
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 
 from pinscope.core.certificate import Certificate
+from pinscope.core.keys import describe_public_key
 from pinscope.core.model import Finding, Severity
 from pinscope.core.pins.compute import chain_pins
 from pinscope.core.pins.model import BACKUP, PinSet, SPKIPin
-from pinscope.core.pins.safety import check_pin_set, rejection
+from pinscope.core.pins.safety import check_pin_set, rejection, trustkit_can_hash
 from tests.core import minting
 
 NOW = dt.datetime(2026, 6, 1, 12, tzinfo=dt.UTC)
@@ -166,3 +168,130 @@ def test_a_certificate_fingerprint_in_the_set_is_not_spki() -> None:
 
     assert _codes(findings)["pin.not-spki"] == Severity.ERROR
     assert next(f for f in findings if f.code == "pin.not-spki").certificate == chain[1].sha256
+
+
+def _chain_with_leaf_until(not_after: dt.datetime) -> tuple[Certificate, ...]:
+    chain = minting.mint_chain()
+    before = not_after - dt.timedelta(days=90)
+    leaf = minting.mint_leaf(
+        chain.intermediate, "api.minted.test", not_before=before, not_after=not_after
+    )
+    return tuple(Certificate(item.der) for item in (leaf, chain.intermediate, chain.root))
+
+
+def test_a_leaf_expiring_before_the_pin_set_is_flagged() -> None:
+    chain = _chain_with_leaf_until(dt.datetime(2026, 9, 1, tzinfo=dt.UTC))
+    pin_set = _pin_set("leaf", chain=chain, expires=dt.date(2027, 1, 1))
+
+    findings = check_pin_set(pin_set, "android", NOW)
+
+    (finding,) = [f for f in findings if f.code == "pin.leaf-expires-first"]
+    assert finding.severity == Severity.WARNING
+    assert finding.certificate == chain[0].sha256
+    assert "2026-09-01" in finding.detail and "2027-01-01" in finding.detail
+    assert "unless the key is reused" in finding.detail
+    assert "backup key pinned now only helps" in finding.detail
+    assert "before 2026-09-01" in finding.remedy
+
+
+def test_a_leaf_outliving_the_pin_set_is_not_flagged() -> None:
+    chain = _chain_with_leaf_until(dt.datetime(2027, 3, 1, tzinfo=dt.UTC))
+    pin_set = _pin_set("leaf", chain=chain, expires=dt.date(2027, 1, 1))
+
+    assert "pin.leaf-expires-first" not in _codes(check_pin_set(pin_set, "android", NOW))
+
+
+@pytest.mark.parametrize(
+    ("not_after", "flagged"),
+    [
+        (dt.datetime(2026, 6, 20, tzinfo=dt.UTC), True),
+        (dt.datetime(2026, 5, 20, tzinfo=dt.UTC), True),
+        (dt.datetime(2026, 8, 1, tzinfo=dt.UTC), False),
+    ],
+)
+def test_without_expiry_a_leaf_within_30_days_is_flagged(
+    not_after: dt.datetime, flagged: bool
+) -> None:
+    pin_set = _pin_set("leaf", backups=0, chain=_chain_with_leaf_until(not_after))
+
+    findings = check_pin_set(pin_set, "curl", NOW)  # a leaf-only consumer: still at risk
+
+    assert ("pin.leaf-expires-first" in _codes(findings)) is flagged
+    if flagged:
+        (finding,) = [f for f in findings if f.code == "pin.leaf-expires-first"]
+        assert "within 30 days" in finding.detail
+        assert "backup key" not in finding.detail  # there is none
+
+
+@pytest.mark.parametrize("level", ["intermediate", "all"])
+def test_a_leaf_expiring_soon_is_fine_when_a_ca_is_pinned(level: str) -> None:
+    chain = _chain_with_leaf_until(dt.datetime(2026, 6, 10, tzinfo=dt.UTC))
+    pin_set = _pin_set(level, chain=chain, expires=dt.date(2027, 1, 1))
+
+    assert "pin.leaf-expires-first" not in _codes(check_pin_set(pin_set, "android", NOW))
+
+
+def test_flutter_breaks_at_renewal_even_with_the_same_key() -> None:
+    chain = _chain_with_leaf_until(dt.datetime(2026, 6, 10, tzinfo=dt.UTC))
+    pin_set = _pin_set("leaf", chain=chain)
+
+    (finding,) = [
+        f for f in check_pin_set(pin_set, "flutter", NOW) if f.code == "pin.leaf-expires-first"
+    ]
+
+    assert "even a renewal with the same key" in finding.detail
+
+
+def _ca_chain_with_intermediate_key(key: minting.PrivateKey) -> tuple[Certificate, ...]:
+    root = minting.mint_ca("Odd Root")
+    intermediate = minting.mint_ca("Odd Issuing CA", issuer=root, key=key)
+    leaf = minting.mint_leaf(intermediate, "api.minted.test")
+    return tuple(Certificate(item.der) for item in (leaf, intermediate, root))
+
+
+@pytest.mark.parametrize(
+    ("curve", "shown"), [(ec.SECP521R1(), "secp521r1"), (ec.SECP256K1(), "secp256k1")]
+)
+def test_curves_trustkit_cannot_hash_name_their_certificate(
+    curve: ec.EllipticCurve, shown: str
+) -> None:
+    chain = _ca_chain_with_intermediate_key(ec.generate_private_key(curve))
+    pin_set = _pin_set("root", chain=chain)
+
+    (finding,) = check_pin_set(pin_set, "trustkit-ios", NOW)
+
+    assert finding.code == "pin.unsupported-key"
+    assert finding.severity == Severity.ERROR
+    assert finding.certificate == chain[1].sha256
+    assert shown in finding.title and "Odd Issuing CA" in finding.title
+    assert not trustkit_can_hash(chain[1].details.public_key)
+
+
+def test_a_backup_key_trustkit_cannot_hash_is_a_warning_without_certificate() -> None:
+    spare = ed25519.Ed25519PrivateKey.generate()
+    details = describe_public_key(spare.public_key())
+    backup = SPKIPin(details.spki_sha256, "backup key spare.key", BACKUP, None, details)
+    chain = _chain()
+    pins = tuple(pin for pin in chain_pins(chain, anchored=True) if pin.role == "intermediate")
+    pin_set = PinSet(("api.minted.test",), pins, (backup,), chain=chain)
+
+    findings = check_pin_set(pin_set, "react-native", NOW)
+    overview = check_pin_set(pin_set, None, NOW)
+
+    (finding,) = findings
+    assert finding.code == "pin.unsupported-key"
+    assert finding.severity == Severity.WARNING
+    assert finding.certificate is None
+    assert "backup key spare.key" in finding.title and "never match" in finding.detail
+    assert "react-native-ssl-public-key-pinning" in finding.title
+    assert [f.severity for f in overview] == [Severity.INFO]
+
+
+def test_one_finding_per_key_even_when_pinned_and_in_the_chain() -> None:
+    pin_set = _pin_set("all", chain=_chain("ed25519"))
+
+    findings = check_pin_set(pin_set, "trustkit-plist", NOW)
+
+    assert [f.certificate for f in findings if f.code == "pin.unsupported-key"] == [
+        pin_set.chain[0].sha256
+    ]
