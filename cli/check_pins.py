@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import json
 import os
+import re
 import sys
 from collections.abc import Sequence
 
@@ -14,7 +16,7 @@ from pinscope.core.endpoint.handshake import ConnectOptions
 from pinscope.core.errors import LoadError
 from pinscope.core.inspection import Inspection, Settings, inspect_path
 from pinscope.core.model import Finding, Source
-from pinscope.core.pins.check import DomainVerdict, check_config
+from pinscope.core.pins.check import ConnectTo, DomainVerdict, check_config, route
 from pinscope.core.pins.configs import PinConfig, read_config
 from pinscope.core.sources import Passwords, load_path
 
@@ -31,11 +33,12 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "check-pins",
         help="check an existing pin configuration against servers or certificate files",
         description="Read a pin configuration (Android or TrustKit-Android XML, an Info.plist "
-        "with NSPinnedDomains or TSKConfiguration, OkHttp source, a curl pin string, a "
-        "Public-Key-Pins header, Pinscope JSON) and say, for each configured domain, whether "
-        "the app would connect, under that platform's own rules. Without SOURCE, each "
-        "configured domain is contacted on port 443. Exit status: 0 every domain would "
-        "connect, 1 some domain would fail, 2 the configuration or a source cannot be read.",
+        "with NSPinnedDomains or TSKConfiguration, TrustKit Swift, OkHttp source, a curl pin "
+        "string, a Public-Key-Pins header, Envoy YAML, Pinscope JSON) and say, for each "
+        "configured domain, whether the app would connect, under that platform's own rules. "
+        "Without SOURCE, each configured domain is contacted on port 443 (see --connect-to). "
+        "Exit status: 0 every domain would connect, 1 some domain would fail, 2 the "
+        "configuration or a source cannot be read.",
     )
     parser.add_argument("config", metavar="CONFIG", help="the pin configuration file, or -")
     parser.add_argument(
@@ -50,10 +53,41 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         dest="next_source",
         help="a certificate, CSR or key about to be deployed: would the app still connect?",
     )
+    parser.add_argument(
+        "--connect-to",
+        metavar="HOST:PORT:ADDRESS:PORT",
+        action="append",
+        default=[],
+        type=_connect_to,
+        help="connect to ADDRESS:PORT whenever HOST:PORT is asked for, still sending HOST as "
+        "SNI and verifying the certificate for it (like curl's --connect-to); an empty HOST "
+        "or PORT matches any, an empty second PORT keeps the first; repeatable",
+    )
     parser.add_argument("--json", action="store_true", help="print the JSON document")
     _add_password_options(parser)
     _add_trust_options(parser)
     _add_connection_options(parser)
+
+
+_CONNECT_TO = re.compile(r"(\[[^\]]*\]|[^:\[\]]*):(\d*):(\[[^\]]+\]|[^:\[\]]+):(\d*)")
+
+
+def _connect_to(text: str) -> ConnectTo:
+    """Parse `HOST:PORT:ADDRESS:PORT` as curl writes it; IPv6 addresses in brackets."""
+    match = _CONNECT_TO.fullmatch(text.strip())
+    if match is None:
+        raise argparse.ArgumentTypeError(
+            f"“{text}” is not HOST:PORT:ADDRESS:PORT (for example "
+            "api.example.com:443:127.0.0.1:8443)"
+        )
+    host, port, address, address_port = match.groups()
+    ports = [int(p) if p else None for p in (port, address_port)]
+    for value in ports:
+        if value is not None and not 0 < value < 65536:
+            raise argparse.ArgumentTypeError(f"“{text}”: port {value} is not between 1 and 65535")
+    return ConnectTo(
+        host.strip("[]").lower().rstrip(".") or None, ports[0], address.strip("[]"), ports[1]
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -85,7 +119,7 @@ def run(args: argparse.Namespace) -> int:
     options = None
     if not inspections:
         options = _default_options(args, passwords)
-    verdicts = check_config(config, inspections, settings, next_source, options)
+    verdicts = check_config(config, inspections, settings, next_source, options, args.connect_to)
     if args.json:
         _print_json(document(config, verdicts, next_source))
     else:
@@ -130,7 +164,11 @@ def _inspect(
 
     if looks_like_endpoint(name) and not os.path.exists(name):
         target = parse_endpoint(name, args.starttls)
-        return inspect_endpoint(target, connect_options(args, target, passwords), settings)
+        options = connect_options(args, target, passwords)
+        address = route(target, args.connect_to)
+        if address != target and options.sni is None and not target.is_ip:
+            options = dataclasses.replace(options, sni=target.host)
+        return inspect_endpoint(address, options, settings)
     return inspect_path(name, passwords.for_source(name), settings=settings)
 
 
@@ -173,6 +211,8 @@ def text_report(
 
 def _verdict_lines(verdict: DomainVerdict, next_source: Source | None) -> list[str]:
     mark = "✔" if verdict.connects else ("✖" if verdict.connects is False else "?")
+    if verdict.depends_on_path:
+        mark = "⚠"
     lines = [f"{mark} {verdict.domain.label}"]
     lines.append(f"    checked     {verdict.source or '-'}" + _host_note(verdict))
     if verdict.chain:
@@ -180,6 +220,10 @@ def _verdict_lines(verdict: DomainVerdict, next_source: Source | None) -> list[s
             f"{link.name}{'' if link.sent else ' (from trust store)'}" for link in verdict.chain
         )
         lines.append(f"    chain       {chain}")
+    for path in verdict.paths:
+        result = "connects" if path.outcome.passed else "refuses"
+        names = " → ".join(link.name for link in path.links)
+        lines.append(f"    path        {result} through {path.label}: {names}")
     outcome = verdict.outcome
     for match in outcome.matches if outcome else ():
         counted = "" if match.counts else "  (not checked by this platform)"
@@ -189,8 +233,7 @@ def _verdict_lines(verdict: DomainVerdict, next_source: Source | None) -> list[s
         )
     backups = ", ".join(verdict.backups) or "none"
     lines.append(f"    backup      {backups}")
-    expiry = str(verdict.expires) if verdict.expires else "never"
-    lines.append(f"    expires     {expiry}{' (expired)' if verdict.expired else ''}")
+    lines.append(f"    expires     {_expiry_text(verdict)}")
     lines.append(f"    verdict     {verdict.verdict}")
     if verdict.rotation is not None and next_source is not None:
         result = "would connect" if verdict.rotation.passed else "would refuse"
@@ -201,6 +244,17 @@ def _verdict_lines(verdict: DomainVerdict, next_source: Source | None) -> list[s
     for finding in verdict.findings:
         lines.append(f"    {_mark(finding.severity)} {finding.code}: {finding.title}")
     return lines
+
+
+def _expiry_text(verdict: DomainVerdict) -> str:
+    if verdict.expires is None:
+        return "never"
+    if verdict.expired:
+        return f"{verdict.expires} (expired)"
+    days = verdict.days_left
+    if days is None or days < 0:
+        return str(verdict.expires)
+    return f"{verdict.expires} (in {days} day{'' if days == 1 else 's'})"
 
 
 def _host_note(verdict: DomainVerdict) -> str:
@@ -264,8 +318,20 @@ def _verdict_json(verdict: DomainVerdict) -> dict[str, object]:
             }
             for m in (outcome.matches if outcome else ())
         ],
+        "paths": [
+            {
+                "anchor": path.links[-1].name,
+                "cross_signed": path.cross_signed,
+                "chain": [link.name for link in path.links],
+                "connects": path.outcome.passed,
+                "reason": path.outcome.reason,
+            }
+            for path in verdict.paths
+        ],
+        "depends_on_path": verdict.depends_on_path,
         "backups": list(verdict.backups),
         "expires": domain.expires.isoformat() if domain.expires else None,
+        "days_left": verdict.days_left,
         "expired": verdict.expired,
         "connects": verdict.connects,
         "verdict": verdict.verdict,

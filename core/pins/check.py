@@ -4,7 +4,8 @@ For each configured domain: which source was checked, which host rule of the pla
 which pin matched which certificate of which chain under the platform's own chain rule, whether
 a backup pin exists, when the pins expire, and the verdict: would the app connect? A rotation
 preview runs the same check on the chain as it will be once a new certificate, CSR or key is
-deployed.
+deployed. When cross-signing gives a client several complete paths, platforms that check the
+built chain are judged on each, and a verdict that depends on the path is said to.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from pinscope.core.chain import host_matches, validate
+from pinscope.core.chain import CertificationPath, host_matches, validate
 from pinscope.core.endpoint.handshake import ConnectOptions
 from pinscope.core.endpoint.probe import inspect_endpoint
 from pinscope.core.endpoint.target import DEFAULT_PORT, Target, is_ip_address
@@ -24,19 +25,23 @@ from pinscope.core.model import Certificate, Finding, Severity, Source
 from pinscope.core.pins import configs
 from pinscope.core.pins.configs import PinConfig, PinnedDomain
 from pinscope.core.pins.model import INTERMEDIATE, LEAF, ROOT
+from pinscope.core.pins.safety import EXPIRY_WARN_DAYS
 
 __all__ = [
     "RULES",
     "CheckedChain",
+    "ConnectTo",
     "DomainVerdict",
     "Link",
     "Outcome",
+    "PathOutcome",
     "PinMatch",
     "Rules",
     "chain_from_inspection",
     "check_config",
     "default_targets",
     "next_links",
+    "route",
 ]
 
 logger = logging.getLogger(__name__)
@@ -85,6 +90,9 @@ RULES = {
     ),
     configs.CURL: Rules(LEAF_ONLY, NO_HOST, False, False, "the server's leaf certificate only"),
     configs.HPKP: Rules(BUILT, ANY_DEPTH, True, False, "the validated chain"),
+    configs.ENVOY: Rules(
+        LEAF_ONLY, NO_HOST, False, False, "the certificate the server presents (its leaf) only"
+    ),
     configs.JSON: Rules(BUILT, ANY_DEPTH, True, True, "the built chain, root included"),
 }
 """Each platform of `configs.PLATFORMS` and its rules (pin-formats.md, matrix 0.3)."""
@@ -119,6 +127,9 @@ class CheckedChain:
     """Why the chain is not trusted or there is none; None when it is trusted."""
     certificates: tuple[Certificate, ...] = ()
     """The certificates of `links`, for the rotation preview."""
+    alternatives: tuple[tuple[Link, ...], ...] = ()
+    """Other complete paths a client may build instead (cross-signed CAs), best first, each
+    leaf first; paths holding a certificate outside its validity are left out."""
 
 
 @dataclass(frozen=True)
@@ -143,6 +154,22 @@ class Outcome:
     matches: tuple[PinMatch, ...]
     reason: str
     """Why it passed or failed, in a sentence."""
+
+
+@dataclass(frozen=True)
+class PathOutcome:
+    """The platform's verdict on one of the complete paths a client may build."""
+
+    links: tuple[Link, ...]
+    outcome: Outcome
+    cross_signed: bool
+    """False for the path Pinscope chose (the one most clients build), True for the others."""
+
+    @property
+    def label(self) -> str:
+        """“the root “X”” or “the cross-signed root “Y””: the anchor that tells paths apart."""
+        kind = "the cross-signed root" if self.cross_signed else "the root"
+        return f"{kind} “{self.links[-1].name}”"
 
 
 @dataclass(frozen=True)
@@ -171,11 +198,22 @@ class DomainVerdict:
     rotation: Outcome | None = None
     """The outcome once `next_source` is deployed; None without a rotation preview."""
     findings: tuple[Finding, ...] = ()
+    paths: tuple[PathOutcome, ...] = ()
+    """Each complete path a client may build, the chosen one first, when there are several and
+    the platform checks the built chain; empty otherwise."""
+    depends_on_path: bool = False
+    """Whether the app connects through some of `paths` and refuses through others."""
+    days_left: int | None = None
+    """Days from the moment judged to the pin set's expiration date; None when it has none."""
 
     @property
     def fails(self) -> bool:
         refused_next = self.rotation is not None and not self.rotation.passed
-        return self.connects is False or (self.connects is True and refused_next)
+        return (
+            self.connects is False
+            or self.depends_on_path
+            or (self.connects is True and refused_next)
+        )
 
 
 # ---- chains ------------------------------------------------------------------------------------
@@ -206,12 +244,29 @@ def chain_from_inspection(inspection: Inspection, host: str | None = None) -> Ch
     sent = {cert.sha256 for cert in (validation.given or ())}
     certificates = validation.path.certificates
     sent.add(certificates[0].sha256)
-    links = tuple(
-        _link(cert, i, len(certificates), cert.sha256 in sent, validation.path.complete)
-        for i, cert in enumerate(certificates)
+    links = _links(validation.path, sent)
+    alternatives = tuple(
+        _links(path, sent) for path in validation.alternatives if _valid_at(path, validation.at)
     )
     problem = None if validation.trusted else " ".join(validation.errors) or "it is not trusted"
-    return CheckedChain(inspection.name, host, links, validation.trusted, problem, certificates)
+    return CheckedChain(
+        inspection.name, host, links, validation.trusted, problem, certificates, alternatives
+    )
+
+
+def _links(path: CertificationPath, sent: set[str]) -> tuple[Link, ...]:
+    certificates = path.certificates
+    return tuple(
+        _link(cert, i, len(certificates), cert.sha256 in sent, path.complete)
+        for i, cert in enumerate(certificates)
+    )
+
+
+def _valid_at(path: CertificationPath, moment: dt.datetime) -> bool:
+    """Whether every certificate of `path` is within its validity: a client builds no other."""
+    return all(
+        cert.details.not_before <= moment <= cert.details.not_after for cert in path.certificates
+    )
 
 
 def _link(cert: Certificate, index: int, length: int, sent: bool, complete: bool) -> Link:
@@ -250,6 +305,42 @@ def next_links(next_source: Source, current: CheckedChain, settings: Settings) -
 def default_targets(config: PinConfig) -> list[tuple[PinnedDomain, Target]]:
     """Each configured domain on port 443: the apex for `*.` and `**.` patterns."""
     return [(domain, Target(domain.host, DEFAULT_PORT)) for domain in config.domains if domain.host]
+
+
+@dataclass(frozen=True)
+class ConnectTo:
+    """Connect somewhere else whenever a host and port are asked for (curl's `--connect-to`).
+
+    The client still sends the asked-for host as SNI and verifies the certificate for it, so a
+    configuration can be checked against a staging server, a load balancer's address or a test
+    server on loopback.
+    """
+
+    host: str | None
+    """The host name asked for, lower case; None matches any host."""
+    port: int | None
+    """The port asked for; None matches any port."""
+    address: str
+    """Where to connect instead: a host name or an IP address without brackets."""
+    address_port: int | None = None
+    """The port to connect to instead; None keeps the asked-for port."""
+
+    def route(self, target: Target) -> Target | None:
+        """Where to connect for `target`; None when this rule does not apply to it."""
+        if self.host is not None and self.host != target.host.lower().rstrip("."):
+            return None
+        if self.port is not None and self.port != target.port:
+            return None
+        return Target(self.address, self.address_port or target.port)
+
+
+def route(target: Target, rules: Sequence[ConnectTo]) -> Target:
+    """Where to connect for `target`: the first rule that applies, else `target` itself."""
+    for rule in rules:
+        address = rule.route(target)
+        if address is not None:
+            return address
+    return target
 
 
 # ---- hosts -------------------------------------------------------------------------------------
@@ -396,6 +487,7 @@ def check_config(
     settings: Settings,
     next_source: Source | None = None,
     options: ConnectOptions | None = None,
+    connect_to: Sequence[ConnectTo] = (),
 ) -> list[DomainVerdict]:
     """Check every configured domain against the sources.
 
@@ -406,12 +498,14 @@ def check_config(
         settings: the trust stores and the moment to judge at.
         next_source: a certificate, CSR or key about to be deployed: the rotation preview.
         options: how to connect in the default case; ConnectOptions() when None.
+        connect_to: in the default case, where to connect instead of a domain's own address;
+            the domain stays the SNI and the name the certificate is verified for.
 
     Returns:
         One verdict per configured domain and source that covers it (at least one per domain).
     """
     if not inspections:
-        return _check_default_endpoints(config, settings, next_source, options)
+        return _check_default_endpoints(config, settings, next_source, options, connect_to)
     chains = [chain_from_inspection(inspection) for inspection in inspections]
     verdicts = []
     for domain in config.domains:
@@ -428,15 +522,37 @@ def _check_default_endpoints(
     settings: Settings,
     next_source: Source | None,
     options: ConnectOptions | None,
+    connect_to: Sequence[ConnectTo],
 ) -> list[DomainVerdict]:
     verdicts = []
     for domain, target in default_targets(config):
-        inspection = inspect_endpoint(target, options or ConnectOptions(), settings)
-        chain = chain_from_inspection(inspection)
+        address = route(target, connect_to)
+        inspection = _inspect_domain(domain, target, address, options, settings)
+        chain = chain_from_inspection(inspection, domain.host)
+        if address != target:
+            chain = dataclasses.replace(chain, name=f"{target.label} via {address.label}")
         # For `*.x` the apex stands in for hosts the pattern covers: match as the pattern.
         host = None if domain.pattern.startswith("*") else chain.host
         verdicts.append(_verdict(config, domain, chain, host, settings, next_source))
     return verdicts
+
+
+def _inspect_domain(
+    domain: PinnedDomain,
+    target: Target,
+    address: Target,
+    options: ConnectOptions | None,
+    settings: Settings,
+) -> Inspection:
+    """Connect to `address` as a client of `domain`: its name as SNI and as the name verified."""
+    options = options or ConnectOptions()
+    if options.sni is None and not is_ip_address(domain.host):
+        options = dataclasses.replace(options, sni=domain.host)
+    if settings.context.host is None:
+        context = dataclasses.replace(settings.context, host=domain.host)
+        settings = dataclasses.replace(settings, context=context)
+    logger.debug("checking %s at %s", target.label, address.label)
+    return inspect_endpoint(address, options, settings)
 
 
 def _chains_for(
@@ -479,8 +595,15 @@ def _unchecked(config: PinConfig, domain: PinnedDomain, settings: Settings) -> D
         _expired(config, domain, settings.context.now),
         None,
         "not checked: no source covers this domain",
-        findings=(finding,),
+        findings=(finding, *_expiring_soon(config, domain, settings.context.now)),
+        days_left=_days_left(domain, settings.context.now),
     )
+
+
+def _days_left(domain: PinnedDomain, now: dt.datetime) -> int | None:
+    if domain.expires is None:
+        return None
+    return (domain.expires - now.astimezone(dt.UTC).date()).days
 
 
 def _expired(config: PinConfig, domain: PinnedDomain, now: dt.datetime) -> bool:
@@ -518,6 +641,7 @@ def _verdict(
         expired,
         None,
         "",
+        days_left=_days_left(domain, now),
     )
 
     if domain not in entries:
@@ -532,6 +656,11 @@ def _verdict(
         rotation = evaluate(rules, pins, upcoming, config.platform)
 
     connects, verdict = _judge(config, domain, chain, outcome, expired)
+    paths = _path_outcomes(rules, pins, chain, outcome, config.platform)
+    judged = [_judge(config, domain, chain, path.outcome, expired)[0] for path in paths]
+    depends = len(set(judged)) > 1
+    if depends:
+        verdict = _path_verdict(paths, judged)
     verdict_base = dataclasses.replace(
         base,
         outcome=outcome,
@@ -539,9 +668,40 @@ def _verdict(
         connects=connects,
         verdict=verdict,
         rotation=rotation,
+        paths=paths,
+        depends_on_path=depends,
     )
     findings = _findings(config, verdict_base, rules, now)
     return dataclasses.replace(verdict_base, findings=tuple(findings))
+
+
+def _path_outcomes(
+    rules: Rules, pins: _Effective, chain: CheckedChain, chosen: Outcome, platform: str
+) -> tuple[PathOutcome, ...]:
+    """The verdict through each complete path, when there are several and the platform checks
+    the path it builds (a leaf-only check is the same on every path)."""
+    if rules.chain == LEAF_ONLY or not chain.alternatives or not chain.trusted:
+        return ()
+    others = tuple(
+        PathOutcome(links, evaluate(rules, pins, links, platform), True)
+        for links in chain.alternatives
+    )
+    return (PathOutcome(chain.links, chosen, False), *others)
+
+
+def _path_verdict(paths: Sequence[PathOutcome], connects: Sequence[bool]) -> str:
+    passing = [path.label for path, ok in zip(paths, connects, strict=True) if ok]
+    refusing = [path.label for path, ok in zip(paths, connects, strict=True) if not ok]
+    which = "that path" if len(refusing) == 1 else "those paths"
+    return (
+        "the app would connect or refuse depending on the path the device builds: the pins "
+        f"match through {_joined(passing)}, not through {_joined(refusing)}: devices that "
+        f"build {which} will refuse"
+    )
+
+
+def _joined(labels: Sequence[str]) -> str:
+    return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " or " + labels[-1]
 
 
 def _not_governing(
@@ -663,6 +823,9 @@ def _findings(
                     "Pin an intermediate or root CA key as well, or renew with the same key.",
                 )
             )
+    if verdict.depends_on_path:
+        findings.append(_path_finding(config, verdict))
+    findings += _expiring_soon(config, domain, now)
     if verdict.expired:
         findings.append(
             Finding(
@@ -675,3 +838,58 @@ def _findings(
             )
         )
     return findings
+
+
+def _path_finding(config: PinConfig, verdict: DomainVerdict) -> Finding:
+    reasons = "; ".join(
+        f"through {path.label}: {'connects' if path.outcome.passed else 'refuses'}, "
+        f"{path.outcome.reason}"
+        for path in verdict.paths
+    )
+    return Finding(
+        "pin.path-dependent",
+        Severity.ERROR,
+        f"{config.platform_name} refuses {verdict.host or verdict.domain.label} on devices that "
+        "build another path",
+        f"Cross-signing gives clients {len(verdict.paths)} complete paths and the pins match only "
+        f"some of them ({reasons}). Which path a device builds depends on its trust store and "
+        "version, so some devices will refuse.",
+        "Pin a key every path holds (the leaf's issuing CA when its cross-signed copies share its "
+        "key), or add a pin for the CA of each path.",
+    )
+
+
+_AFTER_EXPIRY = {
+    configs.ANDROID: "Android stops checking them silently from midnight of that date on the "
+    "device's clock and time zone",
+    configs.TRUSTKIT_ANDROID: "Android (and TrustKit below Android 7) stops checking them "
+    "silently from midnight of that date on the device's clock and time zone",
+    configs.TRUSTKIT_IOS: "TrustKit stops pinning the domain silently from midnight UTC of that "
+    "date",
+}
+
+
+def _expiring_soon(config: PinConfig, domain: PinnedDomain, now: dt.datetime) -> list[Finding]:
+    """`pin.expired` as a warning when the pin set still applies but expires within 30 days."""
+    days = _days_left(domain, now)
+    if days is None or not 0 < days <= EXPIRY_WARN_DAYS:
+        return []
+    if not RULES[config.platform].expiry_disables:
+        return []
+    after = _AFTER_EXPIRY.get(
+        config.platform,
+        "platforms with an expiration date (Android, TrustKit) stop pinning silently from then",
+    )
+    plural = "day" if days == 1 else "days"
+    return [
+        Finding(
+            "pin.expired",
+            Severity.WARNING,
+            f"The pins of {domain.label} expire on {domain.expires}, in {days} {plural}",
+            f"The pin set expires on {domain.expires} ({days} {plural} left). After that, "
+            f"{after}: the app then accepts any trusted certificate for this domain and nothing "
+            "says so.",
+            "Ship an update with a later expiration date (or none) and current pins before then; "
+            "apps that are not updated in time lose pinning.",
+        )
+    ]

@@ -2,9 +2,10 @@
 
 Recognised from the content, never the file name: Android Network Security Config XML (with or
 without TrustKit-Android's `<trustkit-config>`), an Info.plist (XML, binary or a fragment) with
-`NSAppTransportSecurity/NSPinnedDomains` or `TSKConfiguration`, OkHttp `CertificatePinner`
-source in Kotlin or Java, a curl `--pinnedpubkey` hash string, an HPKP `Public-Key-Pins` header
-and Pinscope's own JSON pin document.
+`NSAppTransportSecurity/NSPinnedDomains` or `TSKConfiguration`, TrustKit's Swift configuration
+dictionary, OkHttp `CertificatePinner` source in Kotlin or Java, a curl `--pinnedpubkey` hash
+string, an HPKP `Public-Key-Pins` header, an Envoy TLS context with `verify_certificate_spki`
+(YAML or JSON) and Pinscope's own JSON pin document.
 """
 
 from __future__ import annotations
@@ -21,12 +22,15 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import yaml
+
 from pinscope.core.errors import DamagedInput, EmptyInput, UnsupportedFormat
 from pinscope.core.model import Finding, Severity
 
 __all__ = [
     "ANDROID",
     "CURL",
+    "ENVOY",
     "HPKP",
     "IOS_ATS",
     "JSON",
@@ -48,6 +52,7 @@ IOS_ATS = "ios-ats"
 TRUSTKIT_IOS = "trustkit-ios"
 CURL = "curl"
 HPKP = "hpkp"
+ENVOY = "envoy"
 JSON = "json"
 
 PLATFORMS = {
@@ -58,14 +63,16 @@ PLATFORMS = {
     TRUSTKIT_IOS: "TrustKit for iOS (TSKConfiguration)",
     CURL: "curl --pinnedpubkey",
     HPKP: "HPKP Public-Key-Pins header",
+    ENVOY: "Envoy verify_certificate_spki",
     JSON: "Pinscope JSON pin set",
 }
 """Every platform `read_config` recognises, with the name people know it by."""
 
 EXPECTED = (
     "expected an Android Network Security Config or TrustKit-Android XML file, an Info.plist "
-    "with NSPinnedDomains or TSKConfiguration, OkHttp CertificatePinner source, a curl "
-    "sha256//… pin string, a Public-Key-Pins header or a Pinscope JSON pin set"
+    "with NSPinnedDomains or TSKConfiguration, a TrustKit Swift configuration, OkHttp "
+    "CertificatePinner source, a curl sha256//… pin string, a Public-Key-Pins header, an Envoy "
+    "TLS context with verify_certificate_spki or a Pinscope JSON pin set"
 )
 
 _DIGEST_LENGTH = 32
@@ -156,6 +163,8 @@ def _read(data: bytes, name: str, findings: list[Finding]) -> tuple[str, list[Pi
         return _read_plist(_load_plist(data, name), name, findings)
     text = _decode(data, name)
     stripped = text.lstrip("\ufeff \t\r\n")
+    if _ENVOY_KEYS.search(text):
+        return ENVOY, _read_envoy(text, name, findings)
     if stripped.startswith(("{", "[")):
         return JSON, _read_json(stripped, name, findings)
     if stripped.startswith("<"):
@@ -163,6 +172,8 @@ def _read(data: bytes, name: str, findings: list[Finding]) -> tuple[str, list[Pi
             return _read_android(data, name, findings)
         if "NSAppTransportSecurity" in text or "TSKConfiguration" in text or "<plist" in text:
             return _read_plist(_load_plist(_as_plist_document(text), name), name, findings)
+    if _SWIFT_PINNED_DOMAINS.search(text):
+        return TRUSTKIT_IOS, _read_trustkit_swift(text, name, findings)
     if re.search(r"\.add\s*\(", text) and ("sha256/" in text or "sha1/" in text):
         return OKHTTP, _read_okhttp(text, name, findings)
     if re.search(r"pin-sha256\s*=", text, re.IGNORECASE):
@@ -216,12 +227,13 @@ _REJECTS_BAD_PINS = {
     TRUSTKIT_IOS: "TrustKit throws an exception at start-up and the app crashes",
     OKHTTP: "OkHttp accepts it but it can never match",
     IOS_ATS: "ATS skips it silently",
+    ENVOY: "Envoy refuses to load the configuration",
 }
 
 
 def _not_spki(value: str, problem: str, where: str, platform: str) -> Finding:
     consequence = _REJECTS_BAD_PINS.get(platform, "it can never match")
-    fatal = platform in (ANDROID, TRUSTKIT_ANDROID, TRUSTKIT_IOS)
+    fatal = platform in (ANDROID, TRUSTKIT_ANDROID, TRUSTKIT_IOS, ENVOY)
     looks_hex = re.fullmatch(r"[0-9A-Fa-f:]{40,}", value) is not None
     hint = " It looks like a hex certificate fingerprint." if looks_hex else ""
     return Finding(
@@ -498,6 +510,174 @@ def _trustkit_domains(
         )
 
 
+# ---- TrustKit Swift source ---------------------------------------------------------------------
+
+_SWIFT_PINNED_DOMAINS = re.compile(r'\bkTSKPinnedDomains\b|"TSKPinnedDomains"')
+_SWIFT_TOKEN = re.compile(
+    r'(?P<string>"(?:[^"\\\n]|\\.)*")|(?P<comment>//[^\n]*|/\*.*?\*/)'
+    r"|(?P<word>[A-Za-z_][A-Za-z0-9_.]*)|(?P<number>-?\d[\d_.]*)|(?P<space>\s+)|(?P<other>.)",
+    re.DOTALL,
+)
+_SWIFT_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "0": "\0", '"': '"', "'": "'", "\\": "\\"}
+_SWIFT_EXCLUDE = "kTSKExcludeSubdomainFromParentPolicy"
+
+
+@dataclass(frozen=True)
+class _Token:
+    kind: str
+    text: str
+    line: int
+
+
+class _SwiftLiteral:
+    """A reader of Swift array and dictionary literals: strings, Booleans, numbers, constants.
+
+    Anything else (a variable, a call, a cast) reads as None, so one unusual value does not hide
+    the rest of the configuration.
+    """
+
+    def __init__(self, text: str, name: str) -> None:
+        self.name = name
+        self.tokens = list(_swift_tokens(text))
+        self.index = 0
+
+    def value_after(self, key_index: int) -> Any:
+        """The value of the `key: value` pair whose key is token `key_index`."""
+        self.index = key_index + 1
+        self._expect(":")
+        return self._value()
+
+    def _peek(self) -> _Token | None:
+        return self.tokens[self.index] if self.index < len(self.tokens) else None
+
+    def _next(self) -> _Token:
+        token = self._peek()
+        if token is None:
+            last = self.tokens[-1].line if self.tokens else 1
+            raise DamagedInput(
+                f"{self.name} ends (line {last}) inside the TrustKit configuration literal"
+            )
+        self.index += 1
+        return token
+
+    def _expect(self, text: str) -> None:
+        token = self._next()
+        if token.text != text:
+            raise DamagedInput(
+                f"{self.name} line {token.line}: expected “{text}” in the TrustKit "
+                f"configuration, found “{token.text}”"
+            )
+
+    def _value(self) -> Any:
+        token = self._next()
+        if token.text == "[":
+            return self._collection(token)
+        if token.kind == "string":
+            return _swift_string(token.text)
+        if token.kind == "word" and token.text in ("true", "false"):
+            return token.text == "true"
+        if token.kind == "word":
+            return _SwiftConstant(token.text.rsplit(".", 1)[-1])
+        self._skip_expression()
+        return None
+
+    def _collection(self, opening: _Token) -> Any:
+        if self._peek_text() == ":":  # `[:]`, the empty dictionary
+            self.index += 1
+            self._expect("]")
+            return {}
+        items: list[Any] = []
+        pairs: dict[Any, Any] = {}
+        while self._peek_text() != "]":
+            item = self._value()
+            if self._peek_text() == ":":
+                self.index += 1
+                pairs[_swift_key(item)] = self._value()
+            else:
+                items.append(item)
+            if self._peek_text() == ",":
+                self.index += 1
+            elif self._peek_text() != "]":
+                token = self._next()
+                raise DamagedInput(
+                    f"{self.name} line {token.line}: expected “,” or “]” in the literal opened "
+                    f"on line {opening.line}, found “{token.text}”"
+                )
+        self.index += 1
+        return pairs if pairs else items
+
+    def _peek_text(self) -> str | None:
+        token = self._peek()
+        return token.text if token is not None else None
+
+    def _skip_expression(self) -> None:
+        depth = 0
+        while (token := self._peek()) is not None:
+            if depth == 0 and token.text in (",", "]", ":"):
+                return
+            if token.text in ("[", "("):
+                depth += 1
+            elif token.text in ("]", ")"):
+                depth -= 1
+            self.index += 1
+
+
+@dataclass(frozen=True)
+class _SwiftConstant:
+    """A bare identifier in the literal: a TrustKit constant, or something Pinscope cannot read."""
+
+    name: str
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def _swift_tokens(text: str) -> Iterator[_Token]:
+    line = 1
+    for match in _SWIFT_TOKEN.finditer(text):
+        kind = match.lastgroup or "other"
+        if kind not in ("space", "comment"):
+            yield _Token(kind, match.group(), line)
+        line += match.group().count("\n")
+
+
+def _swift_string(literal: str) -> str:
+    body = literal[1:-1]
+    return re.sub(r"\\(.)", lambda m: _SWIFT_ESCAPES.get(m.group(1), m.group(1)), body)
+
+
+def _swift_key(key: Any) -> Any:
+    """The Info.plist spelling of a key: `kTSKPublicKeyHashes` is `TSKPublicKeyHashes`."""
+    if not isinstance(key, _SwiftConstant):
+        return key
+    if key.name == _SWIFT_EXCLUDE:
+        return "kSKExcludeSubdomainFromParentPolicy"  # the literal TrustKit's source holds
+    return key.name.removeprefix("k") if key.name.startswith("kTSK") else key.name
+
+
+def _read_trustkit_swift(text: str, name: str, findings: list[Finding]) -> list[PinnedDomain]:
+    literal = _SwiftLiteral(text, name)
+    key_index = next(
+        (
+            i
+            for i, token in enumerate(literal.tokens)
+            if token.text in ("kTSKPinnedDomains", '"TSKPinnedDomains"')
+            and i + 1 < len(literal.tokens)
+            and literal.tokens[i + 1].text == ":"
+        ),
+        None,
+    )
+    if key_index is None:
+        raise DamagedInput(f"{name} names kTSKPinnedDomains but gives it no value")
+    pinned = literal.value_after(key_index)
+    if not isinstance(pinned, dict):
+        raise DamagedInput(
+            f"{name}: kTSKPinnedDomains is not a dictionary literal of domains; Pinscope reads "
+            "the literal itself, not a variable"
+        )
+    return list(_trustkit_domains({"TSKPinnedDomains": pinned}, findings))
+
+
 # ---- OkHttp source -----------------------------------------------------------------------------
 
 _STRING = re.compile(r'"((?:[^"\\\n]|\\.)*)"')
@@ -620,6 +800,71 @@ def _read_hpkp(text: str, name: str, findings: list[Finding]) -> list[PinnedDoma
         )
     subdomains = re.search(r"\bincludeSubDomains\b", text, re.IGNORECASE) is not None
     return [PinnedDomain("", subdomains, pins, None, HPKP)]
+
+
+# ---- Envoy -------------------------------------------------------------------------------------
+
+_ENVOY_KEYS = re.compile(r"\bverify_certificate_(?:spki|hash)\b")
+
+
+def _read_envoy(text: str, name: str, findings: list[Finding]) -> list[PinnedDomain]:
+    """One domain per validation context with pins, named by its cluster's SNI or SAN matcher."""
+    try:
+        documents = [d for d in yaml.safe_load_all(text) if d is not None]
+    except yaml.YAMLError as error:
+        where = getattr(error, "problem_mark", None)
+        line = f" (line {where.line + 1})" if where is not None else ""
+        raise DamagedInput(f"{name} is not readable YAML or JSON{line}: {error}") from error
+
+    domains = []
+    for context, sni in _envoy_contexts(documents, None):
+        spki = context.get("verify_certificate_spki")
+        values = [str(v) for v in spki] if isinstance(spki, list) else []
+        pattern = (sni or _envoy_exact_san(context) or "").strip().lower().rstrip(".")
+        where = f"the Envoy context for {pattern or 'its cluster'}"
+        pins = _valid_pins(values, where, ENVOY, findings)
+        if context.get("verify_certificate_hash"):
+            findings.append(
+                _invalid(
+                    f"{where} also lists verify_certificate_hash",
+                    "Those are SHA-256 fingerprints of whole certificates, not key pins; Envoy "
+                    "accepts a leaf matching either list, and Pinscope checks only the SPKI pins.",
+                    "Prefer verify_certificate_spki: a fingerprint changes at every renewal.",
+                    Severity.WARNING,
+                )
+            )
+        if pins:
+            domains.append(PinnedDomain(pattern, False, pins, None, ENVOY))
+    if not domains:
+        raise DamagedInput(
+            f"{name} is an Envoy configuration without a usable verify_certificate_spki list "
+            "(Pinscope checks SPKI pins, not verify_certificate_hash fingerprints)"
+        )
+    return domains
+
+
+def _envoy_contexts(node: Any, sni: str | None) -> Iterator[tuple[Mapping[str, Any], str | None]]:
+    """Every mapping holding Envoy pins, with the `sni` of the TLS context around it."""
+    if isinstance(node, list):
+        for item in node:
+            yield from _envoy_contexts(item, sni)
+    elif isinstance(node, dict):
+        own = node.get("sni")
+        sni = own if isinstance(own, str) and own else sni
+        if "verify_certificate_spki" in node or "verify_certificate_hash" in node:
+            yield node, sni
+        for value in node.values():
+            yield from _envoy_contexts(value, sni)
+
+
+def _envoy_exact_san(context: Mapping[str, Any]) -> str | None:
+    for key in ("match_typed_subject_alt_names", "match_subject_alt_names"):
+        matchers = context.get(key)
+        for item in matchers if isinstance(matchers, list) else []:
+            matcher = item.get("matcher", item) if isinstance(item, dict) else None
+            if isinstance(matcher, dict) and isinstance(matcher.get("exact"), str):
+                return str(matcher["exact"])
+    return None
 
 
 # ---- Pinscope JSON -----------------------------------------------------------------------------

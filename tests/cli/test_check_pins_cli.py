@@ -7,8 +7,10 @@ the tests do not depend on how `pinscope.cli.main` wires the subcommand in.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import plistlib
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -170,3 +172,199 @@ def test_a_refused_connection_exits_2(
 
     assert status == EXIT_UNREADABLE
     assert f"127.0.0.1:{port}" in err
+
+
+# ---- no SOURCE: each configured domain, reached through --connect-to ---------------------------
+
+ALPHA = "alpha.pins.test"
+BETA = "beta.pins.test"
+
+
+@dataclass(frozen=True)
+class TwoSites:
+    alpha: minting.Chain
+    beta: minting.Chain
+    """Its leaf names the apex and `*.beta.pins.test`, as the OkHttp pattern `*.` needs."""
+    roots: Path
+
+
+@pytest.fixture
+def two_sites(tmp_path: Path) -> TwoSites:
+    alpha = minting.mint_chain(ALPHA, prefix="Alpha")
+    beta_root = minting.mint_ca("Beta Root CA")
+    beta_issuer = minting.mint_ca("Beta Issuing CA", issuer=beta_root, path_length=0)
+    beta_leaf = minting.mint_leaf(beta_issuer, BETA, dns=[BETA, f"*.{BETA}"])
+    roots = tmp_path / "roots.pem"
+    roots.write_bytes(alpha.root.pem + beta_root.pem)
+    return TwoSites(alpha, minting.Chain(beta_root, beta_issuer, beta_leaf), roots)
+
+
+def strict_server(chain: minting.Chain, name: str) -> ServerConfig:
+    """A server that refuses a ClientHello whose SNI is not `name`."""
+    return ServerConfig(
+        chain=[chain.leaf.certificate, chain.intermediate.certificate],
+        key=chain.leaf.key,
+        sni_names=[name],
+    )
+
+
+def okhttp_config(tmp_path: Path, alpha_pin: str, beta_pin: str) -> Path:
+    path = tmp_path / "Pinning.kt"
+    path.write_text(
+        "CertificatePinner.Builder()\n"
+        f'    .add("{ALPHA}", "sha256/{alpha_pin}", "sha256/{SPARE}")\n'
+        f'    .add("*.{BETA}", "sha256/{beta_pin}", "sha256/{SPARE}")\n'
+        "    .build()\n"
+    )
+    return path
+
+
+def test_without_source_each_domain_is_checked_through_connect_to(
+    tmp_path: Path, two_sites: TwoSites, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = okhttp_config(tmp_path, two_sites.alpha.root.pin, two_sites.beta.intermediate.pin)
+    with (
+        serving(strict_server(two_sites.alpha, ALPHA)) as alpha,
+        serving(strict_server(two_sites.beta, BETA)) as beta,
+    ):
+        alpha_port, beta_port = alpha.port, beta.port
+        status, out, err = check_pins_cli(
+            capsys,
+            config,
+            "--connect-to",
+            f"{ALPHA}:443:127.0.0.1:{alpha.port}",
+            "--connect-to",
+            f"{BETA}:443:127.0.0.1:{beta.port}",
+            "--trust",
+            two_sites.roots,
+            "--timeout",
+            "3",
+        )
+
+    assert status == EXIT_OK, out + err
+    assert f"checked     {ALPHA}:443 via 127.0.0.1:{alpha_port} as {ALPHA}" in out
+    # The `*.` pattern is checked on its apex, which stands for the hosts it covers.
+    assert (
+        f"✔ *.{BETA} and subdomains\n    checked     {BETA}:443 via 127.0.0.1:{beta_port}\n" in out
+    )
+    assert "the intermediate “Beta Issuing CA” is pinned" in out
+    assert "every domain checked would connect" in out
+
+
+def test_connect_to_a_server_whose_keys_are_not_pinned_exits_1(
+    tmp_path: Path, two_sites: TwoSites, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = okhttp_config(tmp_path, two_sites.alpha.root.pin, two_sites.alpha.root.pin)
+    with (
+        serving(strict_server(two_sites.alpha, ALPHA)) as alpha,
+        serving(strict_server(two_sites.beta, BETA)) as beta,
+    ):
+        beta_port = beta.port
+        status, out, _ = check_pins_cli(
+            capsys,
+            config,
+            "--json",
+            "--connect-to",
+            f"{ALPHA}:443:127.0.0.1:{alpha.port}",
+            "--connect-to",
+            f"{BETA}::127.0.0.1:{beta.port}",
+            "--trust",
+            two_sites.roots,
+            "--timeout",
+            "3",
+        )
+
+    assert status == EXIT_FINDINGS
+    alpha_verdict, beta_verdict = json.loads(out)["domains"]
+    assert alpha_verdict["connects"] is True
+    assert (beta_verdict["source"], beta_verdict["connects"]) == (
+        f"{BETA}:443 via 127.0.0.1:{beta_port}",
+        False,
+    )
+
+
+def test_connect_to_also_redirects_an_endpoint_source(
+    tmp_path: Path, two_sites: TwoSites, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = okhttp_config(tmp_path, two_sites.alpha.root.pin, SPARE)
+    with serving(strict_server(two_sites.alpha, ALPHA)) as alpha:
+        alpha_port = alpha.port
+        status, out, err = check_pins_cli(
+            capsys,
+            config,
+            f"{ALPHA}:8443",
+            "--connect-to",
+            f":8443:127.0.0.1:{alpha.port}",
+            "--trust",
+            two_sites.roots,
+            "--timeout",
+            "3",
+        )
+
+    assert status == EXIT_OK, out + err
+    assert f"checked     127.0.0.1:{alpha_port} as {ALPHA}" in out
+
+
+@pytest.mark.parametrize(
+    "value", ["127.0.0.1:4433", "a.test:443:127.0.0.1:99999", "a.test:x:127.0.0.1:443"]
+)
+def test_a_malformed_connect_to_is_a_usage_error(
+    tmp_path: Path, value: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = nsc(tmp_path, SPARE)
+    parser = argparse.ArgumentParser(prog="pinscope")
+    check_pins.add_parser(parser.add_subparsers(dest="command"))
+
+    with pytest.raises(SystemExit) as exited:
+        parser.parse_args(["check-pins", str(config), "--connect-to", value])
+
+    assert exited.value.code == EXIT_UNREADABLE
+    err = capsys.readouterr().err
+    assert "--connect-to" in err
+    assert "HOST:PORT:ADDRESS:PORT" in err or "between 1 and 65535" in err
+
+
+# ---- cross-signed paths and expiry in the report -----------------------------------------------
+
+
+def test_a_path_dependent_verdict_is_shown_per_path_and_exits_1(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    now = dt.datetime.now(dt.UTC)
+    root_a = minting.mint_ca("Report Root A", not_after=now + dt.timedelta(days=3650))
+    root_b = minting.mint_ca("Report Root B", not_after=now + dt.timedelta(days=365))
+    key = minting.new_key()
+    under_a = minting.mint_ca("Report Issuing CA", issuer=root_a, key=key, path_length=0)
+    under_b = minting.mint_ca("Report Issuing CA", issuer=root_b, key=key, path_length=0)
+    leaf = minting.mint_leaf(under_a, HOST)
+    served = tmp_path / "served.pem"
+    served.write_bytes(leaf.pem + under_a.pem + under_b.pem)
+    roots = tmp_path / "roots.pem"
+    roots.write_bytes(root_a.pem + root_b.pem)
+    soon = (now.date() + dt.timedelta(days=20)).isoformat()
+    config = tmp_path / "nsc.xml"
+    config.write_text(
+        f'<network-security-config><domain-config><domain>{HOST}</domain><pin-set expiration="'
+        f'{soon}"><pin digest="SHA-256">{root_a.pin}</pin><pin digest="SHA-256">{SPARE}</pin>'
+        "</pin-set></domain-config></network-security-config>"
+    )
+
+    status, out, _ = check_pins_cli(capsys, config, served, "--trust", roots)
+
+    assert status == EXIT_FINDINGS
+    assert f"⚠ {HOST}\n" in out
+    assert "    path        connects through the root “Report Root A”" in out
+    assert "    path        refuses through the cross-signed root “Report Root B”" in out
+    assert "devices that build that path will refuse" in out
+    assert "pin.path-dependent" in out
+    assert f"    expires     {soon} (in 20 days)" in out
+    assert "pin.expired: The pins of" in out
+
+    _, as_json, _ = check_pins_cli(capsys, config, served, "--trust", roots, "--json")
+    (domain,) = json.loads(as_json)["domains"]
+    assert domain["depends_on_path"] is True
+    assert [(p["anchor"], p["cross_signed"], p["connects"]) for p in domain["paths"]] == [
+        ("Report Root A", False, True),
+        ("Report Root B", True, False),
+    ]
+    assert domain["days_left"] == 20

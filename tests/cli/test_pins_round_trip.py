@@ -20,11 +20,15 @@ READABLE = [
     "okhttp-kotlin",
     "okhttp-java",
     "ios-ats",
+    "trustkit-ios",
     "trustkit-plist",
     "curl",
     "hpkp",
+    "envoy",
     "json",
 ]
+LEAF_ONLY = {"curl", "envoy"}
+"""Formats whose consumer checks only the leaf's key: the export pins the leaf, not a CA."""
 HOST = "round.trip.test"
 
 
@@ -56,3 +60,5 @@ def test_export_reads_back_and_matches_its_own_chain(tmp_path: Path, name: str) 
     assert "would connect" in same.stdout
     assert changed.returncode == EXIT_FINDINGS, changed.stdout
     assert "would refuse" in changed.stdout
+    matched = "leaf “round.trip.test”" if name in LEAF_ONLY else "intermediate “Round Issuing CA”"
+    assert f"the app would connect: the {matched} is pinned" in same.stdout

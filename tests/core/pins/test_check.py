@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import plistlib
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -354,3 +355,211 @@ def test_a_file_for_another_host_leaves_the_domain_unchecked(
 
 def test_rules_cover_every_platform() -> None:
     assert set(check.RULES) == set(configs.PLATFORMS)
+
+
+# ---- cross-signed paths ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CrossSigned:
+    """One issuing CA key certified twice: by a long-lived root A and by a cross-signing root B."""
+
+    root_a: minting.Issued
+    root_b: minting.Issued
+    shared: minting.Issued
+    """The issuing CA as root A signed it; its copy under root B has the same name and key."""
+    served: Inspection
+    settings: Settings
+
+
+@pytest.fixture
+def cross_signed(tmp_path: Path) -> CrossSigned:
+    now = dt.datetime.now(dt.UTC)
+    # Both paths are three certificates long; the one to the longer-lived root A is chosen.
+    root_a = minting.mint_ca("Cross Root A", not_after=now + dt.timedelta(days=3650))
+    root_b = minting.mint_ca("Cross Root B", not_after=now + dt.timedelta(days=365))
+    key = minting.new_key()
+    under_a = minting.mint_ca("Cross Issuing CA", issuer=root_a, key=key, path_length=0)
+    under_b = minting.mint_ca("Cross Issuing CA", issuer=root_b, key=key, path_length=0)
+    leaf = minting.mint_leaf(under_a, HOST)
+
+    served = tmp_path / "cross.pem"
+    served.write_bytes(leaf.pem + under_a.pem + under_b.pem)
+    roots = tmp_path / "roots.pem"
+    roots.write_bytes(root_a.pem + root_b.pem)
+    settings = Settings(CheckContext(), tuple(load_trust_stores(None, [str(roots)])))
+    return CrossSigned(root_a, root_b, under_a, inspect_path(served, settings=settings), settings)
+
+
+def test_a_pin_on_one_root_depends_on_the_path_the_device_builds(
+    cross_signed: CrossSigned,
+) -> None:
+    config = android(cross_signed.root_a.pin, SPARE)
+
+    verdict = only(check_config(config, [cross_signed.served], cross_signed.settings))
+
+    assert [(p.links[-1].name, p.outcome.passed) for p in verdict.paths] == [
+        ("Cross Root A", True),
+        ("Cross Root B", False),
+    ]
+    assert verdict.connects is True
+    assert verdict.depends_on_path
+    assert verdict.fails
+    assert verdict.verdict == (
+        "the app would connect or refuse depending on the path the device builds: the pins "
+        "match through the root “Cross Root A”, not through the cross-signed root “Cross Root "
+        "B”: devices that build that path will refuse"
+    )
+    finding = next(f for f in verdict.findings if f.code == "pin.path-dependent")
+    assert finding.severity == "error"
+    assert "2 complete paths" in finding.detail
+
+
+def test_a_pin_on_the_cross_signing_root_only_matches_the_other_path(
+    cross_signed: CrossSigned,
+) -> None:
+    config = android(cross_signed.root_b.pin, SPARE)
+
+    verdict = only(check_config(config, [cross_signed.served], cross_signed.settings))
+
+    assert verdict.connects is False
+    assert verdict.depends_on_path
+    assert "match through the cross-signed root “Cross Root B”, not through the root" in (
+        verdict.verdict
+    )
+
+
+def test_the_key_both_paths_share_passes_on_every_path(cross_signed: CrossSigned) -> None:
+    config = android(cross_signed.shared.pin, SPARE)
+
+    verdict = only(check_config(config, [cross_signed.served], cross_signed.settings))
+
+    assert [p.outcome.passed for p in verdict.paths] == [True, True]
+    assert not verdict.depends_on_path
+    assert not verdict.fails
+    assert "pin.path-dependent" not in codes(verdict)
+
+
+def test_ios_ca_list_is_judged_on_each_path(cross_signed: CrossSigned) -> None:
+    plist = {
+        "NSPinnedDomains": {
+            HOST: {"NSPinnedCAIdentities": [{"SPKI-SHA256-BASE64": cross_signed.root_a.pin}]}
+        }
+    }
+    config = read_config(plistlib.dumps(plist), "Info.plist")
+
+    verdict = only(check_config(config, [cross_signed.served], cross_signed.settings))
+
+    assert verdict.depends_on_path
+    assert "pin.path-dependent" in codes(verdict)
+
+
+def test_leaf_only_platforms_do_not_care_about_the_path(cross_signed: CrossSigned) -> None:
+    leaf_pin = cross_signed.served.validation.path.certificates[0].details.public_key.spki_sha256
+    config = read_config(f"sha256//{leaf_pin}".encode(), "curl.txt")
+
+    verdict = only(check_config(config, [cross_signed.served], cross_signed.settings))
+
+    assert verdict.paths == ()
+    assert verdict.connects is True
+    assert not verdict.fails
+
+
+# ---- a pin set about to expire -----------------------------------------------------------------
+
+
+def in_days(settings: Settings, days: int) -> str:
+    return (settings.context.now.date() + dt.timedelta(days=days)).isoformat()
+
+
+def test_android_pins_expiring_within_30_days_warn_with_date_and_consequence(
+    chain: minting.Chain, served: Inspection, settings: Settings
+) -> None:
+    expires = in_days(settings, 10)
+    config = android(chain.intermediate.pin, SPARE, expires=expires)
+
+    verdict = only(check_config(config, [served], settings))
+
+    assert verdict.connects is True
+    assert not verdict.expired
+    assert verdict.days_left == 10
+    (finding,) = [f for f in verdict.findings if f.code == "pin.expired"]
+    assert finding.severity == "warning"
+    assert f"expire on {expires}, in 10 days" in finding.title
+    assert f"expires on {expires} (10 days left)" in finding.detail
+    assert "Android stops checking them silently" in finding.detail
+
+
+def test_trustkit_ios_expiring_tomorrow_says_utc(
+    chain: minting.Chain, served: Inspection, settings: Settings
+) -> None:
+    plist = {
+        "TSKConfiguration": {
+            "TSKPinnedDomains": {
+                HOST: {
+                    "TSKPublicKeyHashes": [chain.intermediate.pin, SPARE],
+                    "TSKExpirationDate": in_days(settings, 1),
+                }
+            }
+        }
+    }
+    config = read_config(plistlib.dumps(plist), "Info.plist")
+
+    verdict = only(check_config(config, [served], settings))
+
+    (finding,) = [f for f in verdict.findings if f.code == "pin.expired"]
+    assert "1 day left" in finding.detail
+    assert "TrustKit stops pinning the domain silently from midnight UTC" in finding.detail
+
+
+@pytest.mark.parametrize("days", [31, 400])
+def test_pins_expiring_later_do_not_warn(
+    days: int, chain: minting.Chain, served: Inspection, settings: Settings
+) -> None:
+    config = android(chain.intermediate.pin, SPARE, expires=in_days(settings, days))
+
+    verdict = only(check_config(config, [served], settings))
+
+    assert verdict.days_left == days
+    assert "pin.expired" not in codes(verdict)
+
+
+def test_an_unchecked_domain_still_warns_about_expiry(tmp_path: Path, settings: Settings) -> None:
+    other = minting.mint_chain("elsewhere.test", prefix="Else")
+    path = tmp_path / "else.pem"
+    path.write_bytes(other.leaf.pem + other.intermediate.pem)
+    second = inspect_path(path, settings=settings)
+    stray = inspect_path(path, settings=settings)
+    config = android(SPARE, OTHER, expires=in_days(settings, 5))
+
+    verdict = only(check_config(config, [second, stray], settings))
+
+    assert verdict.connects is None
+    assert codes(verdict) == ["pin.unchecked", "pin.expired"]
+
+
+# ---- Envoy: leaf only --------------------------------------------------------------------------
+
+
+def envoy(*pins: str) -> PinConfig:
+    listed = "".join(f'\n        - "{pin}"' for pin in pins)
+    text = (
+        "transport_socket:\n  typed_config:\n"
+        f'    sni: "{HOST}"\n    common_tls_context:\n      validation_context:\n'
+        f"        verify_certificate_spki:{listed}\n"
+    )
+    return read_config(text.encode(), "envoy.yaml")
+
+
+def test_envoy_checks_only_the_leaf(
+    chain: minting.Chain, served: Inspection, settings: Settings
+) -> None:
+    refused = only(check_config(envoy(chain.intermediate.pin, SPARE), [served], settings))
+    accepted = only(check_config(envoy(chain.leaf.pin, SPARE), [served], settings))
+
+    assert refused.connects is False
+    assert "Envoy verify_certificate_spki checks the certificate the server presents" in (
+        refused.verdict
+    )
+    assert accepted.connects is True
+    assert "pin.leaf-only" not in codes(accepted)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import plistlib
+from pathlib import Path
 
 import pytest
 
@@ -165,6 +167,142 @@ def test_trustkit_plist() -> None:
     assert main.expires == dt.date(2027, 6, 30)
     assert main.enforce is True  # the iOS default
     assert report.enforce is False
+
+
+GOLDEN = Path(__file__).parent / "golden"
+
+TRUSTKIT_SWIFT = f"""
+import TrustKit
+
+// kTSKPinnedDomains: ["ignored.example": ...] in a comment does not count
+let trustKitConfig: [String: Any] = [
+    kTSKSwizzleNetworkDelegates: false,
+    kTSKPinnedDomains: [
+        "Example.com": [
+            kTSKIncludeSubdomains: true,
+            kTSKExpirationDate: "2027-06-30",
+            kTSKReportUris: ["https://reports.example.com/pin-failure"],
+            kTSKPublicKeyHashes: [
+                "{PRIMARY}", // primary
+                /* backup */ "{BACKUP}",
+            ],
+        ],
+        "report.example.com": [
+            kTSKEnforcePinning: false,
+            kTSKPublicKeyHashes: ["{CA}", "{BACKUP}"]
+        ],
+        "skip.example.com": [kTSKExcludeSubdomainFromParentPolicy: true],
+        "odd.example.com": [
+            kTSKPublicKeyHashes: [primaryPin, "{BACKUP}"],
+            kTSKEnforcePinning: flag,
+        ],
+    ],
+]
+TrustKit.initSharedInstance(withConfiguration: trustKitConfig)
+"""
+
+
+def test_trustkit_swift_golden_reads_back() -> None:
+    config = read_config((GOLDEN / "trustkit-ios.swift").read_bytes(), "TrustKitConfig.swift")
+
+    assert config.platform == configs.TRUSTKIT_IOS
+    (domain,) = config.domains
+    assert (domain.pattern, domain.include_subdomains) == ("example.com", True)
+    assert domain.pins == (CA, BACKUP)
+    assert domain.expires == dt.date(2027, 6, 30)
+    assert domain.enforce is True
+    assert config.findings == ()
+
+
+def test_trustkit_swift_with_comments_constants_and_variables() -> None:
+    config = read_config(TRUSTKIT_SWIFT.encode(), "AppDelegate.swift")
+
+    main, report, odd = config.domains  # the excluded subdomain pins nothing
+    assert (main.pattern, main.pins, main.expires) == (
+        "example.com",
+        (PRIMARY, BACKUP),
+        dt.date(2027, 6, 30),
+    )
+    assert report.enforce is False
+    assert odd.pins == (BACKUP,)
+    assert odd.enforce is True  # a variable is not `false`
+    (finding,) = config.findings
+    assert finding.code == "pin.not-spki"
+    assert "primaryPin" in finding.detail
+    assert finding.severity == "error"  # TrustKit crashes at start-up
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('let c = [kTSKPinnedDomains: ["a.example": [kTSKPublicKeyHashes: [', "ends"),
+        ("let c = [kTSKPinnedDomains: domains]", "not a dictionary literal"),
+        ('let c = [kTSKPinnedDomains: ["a.example": ["x" "y"]]]', "line 1: expected"),
+    ],
+    ids=["truncated", "variable", "syntax"],
+)
+def test_trustkit_swift_that_cannot_be_read(text: str, message: str) -> None:
+    with pytest.raises(DamagedInput, match=message):
+        read_config(text.encode(), "Config.swift")
+
+
+def test_envoy_golden_reads_back_as_leaf_pins_for_its_sni() -> None:
+    config = read_config((GOLDEN / "envoy.yaml").read_bytes(), "envoy.yaml")
+
+    assert config.platform == configs.ENVOY
+    (domain,) = config.domains
+    assert domain.pattern == "api.example.com"
+    assert domain.pins == (PRIMARY, BACKUP)
+    assert config.findings == ()
+
+
+def test_envoy_clusters_in_json_and_certificate_hashes() -> None:
+    def cluster(sni: str | None, context: dict[str, object]) -> dict[str, object]:
+        typed = {"common_tls_context": {"validation_context": context}}
+        if sni is not None:
+            typed["sni"] = sni
+        return {"transport_socket": {"typed_config": typed}}
+
+    document = {
+        "clusters": [
+            cluster("a.example.com", {"verify_certificate_spki": [PRIMARY]}),
+            cluster(
+                None,
+                {
+                    "match_typed_subject_alt_names": [
+                        {"san_type": "DNS", "matcher": {"exact": "B.example.com"}}
+                    ],
+                    "verify_certificate_spki": [BACKUP, HEX_FINGERPRINT],
+                    "verify_certificate_hash": [HEX_FINGERPRINT],
+                },
+            ),
+        ]
+    }
+    config = read_config(json.dumps(document).encode(), "envoy.json")
+
+    assert config.platform == configs.ENVOY
+    assert [(d.pattern, d.pins) for d in config.domains] == [
+        ("a.example.com", (PRIMARY,)),
+        ("b.example.com", (BACKUP,)),
+    ]
+    not_spki, hashes = config.findings
+    assert (not_spki.code, not_spki.severity) == ("pin.not-spki", "error")
+    assert "Envoy refuses to load the configuration" in not_spki.detail
+    assert (hashes.code, hashes.severity) == ("pin.invalid-config", "warning")
+    assert "verify_certificate_hash" in hashes.title
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (f"validation_context:\n  verify_certificate_hash: ['{HEX_FINGERPRINT}']\n", "hash"),
+        ("validation_context:\n  verify_certificate_spki: [\n", "not readable YAML"),
+    ],
+    ids=["hash-only", "yaml"],
+)
+def test_envoy_that_cannot_be_checked(text: str, message: str) -> None:
+    with pytest.raises(DamagedInput, match=message):
+        read_config(text.encode(), "envoy.yaml")
 
 
 def test_okhttp_kotlin_ignores_comments_and_keeps_patterns() -> None:
