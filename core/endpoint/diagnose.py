@@ -388,14 +388,25 @@ def _client_auth_findings(handshake: Handshake, so_far: list[Finding]) -> Iterat
         return
     if handshake.certificate_requested and not handshake.client_certificate_sent:
         names = _ca_names_text(handshake)
-        yield _finding(
-            "tls.client-cert-optional",
-            Severity.INFO,
-            "The server asks for a client certificate but does not require one",
-            f"It sent a CertificateRequest and accepted the connection without a "
-            f"certificate. {names}".strip(),
-            "Nothing to do, unless clients are expected to be authenticated.",
-        )
+        if http is None:
+            yield _finding(
+                "tls.client-cert-optional",
+                Severity.WARNING,
+                "The server asks for a client certificate and did not insist during the handshake",
+                "It sent a CertificateRequest and completed the handshake without a "
+                f"certificate. {names} Web servers such as nginx with ssl_verify_client on "
+                "behave like this and refuse only in their HTTP answer.".replace("  ", " "),
+                "Run again with --http to see whether the web server requires the certificate.",
+            )
+        else:
+            yield _finding(
+                "tls.client-cert-optional",
+                Severity.INFO,
+                "The server asks for a client certificate but does not require one",
+                "It sent a CertificateRequest, completed the handshake without a certificate "
+                f"and answered {http.status_line!r}. {names}".strip(),
+                "Nothing to do, unless clients are expected to be authenticated.",
+            )
     if handshake.options.client is not None and not handshake.certificate_requested:
         yield _finding(
             "tls.client-cert-not-requested",

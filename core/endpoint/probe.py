@@ -118,9 +118,11 @@ def inspect_endpoint(
             findings.extend(preflight(options.client, probe, now))
 
     handshake = connect(target, options)
-    if handshake.client_certificate_sent and handshake.failure is None:
+    diagnosis = diagnose(handshake)
+    refused = any(f.code.startswith("tls.client-cert") for f in diagnosis)
+    if handshake.client_certificate_sent and handshake.failure is None and not refused:
         findings = [_accepted_anyway(finding) for finding in findings]
-    findings.extend(diagnose(handshake))
+    findings.extend(diagnosis)
     retries = tuple(_retries(target, options, handshake)) if _ambiguous(handshake) else ()
     findings.extend(_retry_findings(retries))
     versions = tuple(_probe_versions(target, options)) if probe_versions else ()

@@ -380,17 +380,32 @@ def test_client_leaf_without_its_intermediate_is_refused_as_unknown_ca(
     assert any("holds no intermediate" in f.detail for f in wrong_ca)
 
 
-def test_optional_client_authentication_is_information(
+def test_optional_client_authentication_is_information_once_http_answers(
     chain: minting.Chain, client_chain: minting.Chain
 ) -> None:
-    config = requiring(chain, client_chain, client_auth=CLIENT_AUTH_OPTIONAL)
+    config = requiring(chain, client_chain, client_auth=CLIENT_AUTH_OPTIONAL, http_reply=HTTP_OK)
     with serving(config) as server:
-        inspection = inspect(server, chain)
+        inspection = inspect(server, chain, http=True)
 
     assert inspection.endpoint is not None
     assert inspection.endpoint.handshake.failure is None
     [finding] = [f for f in inspection.findings if f.code == "tls.client-cert-optional"]
     assert finding.severity == Severity.INFO
+    assert "HTTP/1.1 200 OK" in finding.detail
+    assert error_codes(inspection) == []
+
+
+def test_a_request_without_insisting_suggests_http_when_it_was_not_asked(
+    chain: minting.Chain, client_chain: minting.Chain
+) -> None:
+    # nginx with ssl_verify_client on looks exactly like this until its HTTP answer.
+    config = requiring(chain, client_chain, client_auth=CLIENT_AUTH_OPTIONAL)
+    with serving(config) as server:
+        inspection = inspect(server, chain)
+
+    [finding] = [f for f in inspection.findings if f.code == "tls.client-cert-optional"]
+    assert finding.severity == Severity.WARNING
+    assert "--http" in finding.remedy
     assert error_codes(inspection) == []
 
 
