@@ -87,8 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
     check_pins.add_parser(commands)
 
     gui = commands.add_parser("gui", help="open the window")
-    # TODO(#6): load these into the window's sources pane once it exists.
-    gui.add_argument("sources", nargs="*", metavar="SOURCE", help=argparse.SUPPRESS)
+    gui.add_argument("sources", nargs="*", metavar="SOURCE", help="files to open in the window")
     return parser
 
 

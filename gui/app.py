@@ -1,27 +1,16 @@
-"""The main window. For now an empty frame: the window itself is issue #6."""
+"""Starting the window: the application object, the main window, sources from the command
+line, and the event loop."""
 
 from __future__ import annotations
 
 import sys
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QLabel, QMainWindow
+from PySide6.QtWidgets import QApplication
 
 from pinscope.core import __version__
+from pinscope.gui.window import MainWindow
 
-
-class MainWindow(QMainWindow):
-    """Pinscope's main window."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.setWindowTitle("Pinscope")
-        self.resize(1100, 700)
-        # TODO(#6): sources, entries, certificate details and findings panes.
-        placeholder = QLabel(f"Pinscope {__version__}\n\nOpen a certificate, key or keystore.")
-        placeholder.setObjectName("placeholder")
-        placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.setCentralWidget(placeholder)
+__all__ = ["MainWindow", "run"]
 
 
 def run(sources: list[str]) -> int:
@@ -31,4 +20,6 @@ def run(sources: list[str]) -> int:
     app.setApplicationVersion(__version__)
     window = MainWindow()
     window.show()
+    for source in sources:
+        window.open_path(source)
     return int(app.exec())

@@ -1,0 +1,207 @@
+"""The selected certificate in tabs: Summary, Names, Usages, Extensions, Pins, PEM, Findings.
+
+Everything shown comes from the core's `CertificateDetails`, `Validation` and findings; this
+module only lays it out.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import html
+
+from cryptography.hazmat.primitives.serialization import Encoding
+from PySide6.QtWidgets import (
+    QApplication,
+    QFormLayout,
+    QHBoxLayout,
+    QLineEdit,
+    QPlainTextEdit,
+    QProgressBar,
+    QPushButton,
+    QTabWidget,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from pinscope.core.certificate import Certificate
+from pinscope.core.chain import Validation
+from pinscope.core.model import Finding
+from pinscope.core.report import san_texts, serial_hex
+
+__all__ = ["CertificateDetailsView"]
+
+USAGE_WORDS = {
+    "serverAuth": "TLS server",
+    "clientAuth": "TLS client",
+    "codeSigning": "code signing",
+    "emailProtection": "e-mail (S/MIME)",
+    "timeStamping": "time stamping",
+    "OCSPSigning": "OCSP responses",
+    "digitalSignature": "digital signature",
+    "keyEncipherment": "key encipherment",
+    "keyCertSign": "signs certificates",
+    "cRLSign": "signs CRLs",
+    "keyAgreement": "key agreement",
+    "nonRepudiation": "non-repudiation",
+    "dataEncipherment": "data encipherment",
+}
+
+
+def _rows(rows: list[tuple[str, str]]) -> str:
+    cells = "".join(
+        f"<tr><td style='padding-right:12px;color:palette(mid)'><b>{html.escape(k)}</b></td>"
+        f"<td>{html.escape(v)}</td></tr>"
+        for k, v in rows
+    )
+    return f"<table cellspacing='3'>{cells}</table>"
+
+
+class CertificateDetailsView(QTabWidget):
+    """Tabs about one certificate; `show_certificate(None)` empties them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.summary = QTextBrowser()
+        self.lifetime = QProgressBar()
+        self.lifetime.setTextVisible(True)
+        summary_tab = QWidget()
+        summary_layout = QVBoxLayout(summary_tab)
+        summary_layout.addWidget(self.summary)
+        summary_layout.addWidget(self.lifetime)
+        self.addTab(summary_tab, "Summary")
+
+        self.names = QTextBrowser()
+        self.addTab(self.names, "Names")
+        self.usages = QTextBrowser()
+        self.addTab(self.usages, "Usages")
+        self.extensions = QTextBrowser()
+        self.addTab(self.extensions, "Extensions")
+        self.addTab(self._pins_tab(), "Pins")
+        self.addTab(self._pem_tab(), "PEM")
+        self.findings = QTextBrowser()
+        self.addTab(self.findings, "Findings")
+        self.certificate: Certificate | None = None
+
+    def _pins_tab(self) -> QWidget:
+        tab = QWidget()
+        form = QFormLayout(tab)
+        self.pin_fields: dict[str, QLineEdit] = {}
+        for label in ("SPKI SHA-256 (base64)", "SPKI SHA-256 (hex)", "SHA-256", "SHA-1"):
+            field = QLineEdit()
+            field.setReadOnly(True)
+            button = QPushButton("Copy")
+            button.setToolTip(f"Copy the {label} to the clipboard")
+            button.clicked.connect(lambda _=False, f=field: _copy(f.text()))
+            row = QHBoxLayout()
+            row.addWidget(field)
+            row.addWidget(button)
+            form.addRow(label, row)
+            self.pin_fields[label] = field
+        return tab
+
+    def _pem_tab(self) -> QWidget:
+        tab = QWidget()
+        layout = QVBoxLayout(tab)
+        self.pem = QPlainTextEdit()
+        self.pem.setReadOnly(True)
+        copy = QPushButton("Copy PEM")
+        copy.clicked.connect(lambda: _copy(self.pem.toPlainText()))
+        layout.addWidget(self.pem)
+        layout.addWidget(copy)
+        return tab
+
+    def show_certificate(
+        self,
+        cert: Certificate | None,
+        validation: Validation | None = None,
+        findings: list[Finding] | None = None,
+    ) -> None:
+        self.certificate = cert
+        if cert is None:
+            for view in (self.summary, self.names, self.usages, self.extensions, self.findings):
+                view.clear()
+            self.pem.clear()
+            for field in self.pin_fields.values():
+                field.clear()
+            self.lifetime.reset()
+            return
+        details = cert.details
+        now = dt.datetime.now(dt.UTC)
+        self.summary.setHtml(self._summary_html(cert, validation, now))
+        self._lifetime(cert, now)
+        names = san_texts(details.san) or ["(no subject alternative names)"]
+        self.names.setHtml("<br>".join(html.escape(name) for name in names))
+        usages = [USAGE_WORDS.get(u, u) for u in (*details.key_usage, *details.extended_key_usage)]
+        constraints = "CA" if details.is_ca else "end entity"
+        if details.path_length is not None:
+            constraints += f", at most {details.path_length} intermediates below"
+        self.usages.setHtml(
+            _rows([("allowed for", ", ".join(usages) or "anything (no usage extensions)")])
+            + _rows([("role", constraints)])
+        )
+        self.extensions.setHtml(
+            "".join(
+                f"<p><b>{html.escape(e.name)}</b> <small>{e.oid}</small>"
+                f"{' <b style=color:#d64541>critical</b>' if e.critical else ''}<br>"
+                f"{html.escape(e.value)}</p>"
+                for e in details.extensions
+            )
+        )
+        pin = details.public_key.spki_sha256
+        self.pin_fields["SPKI SHA-256 (base64)"].setText(pin)
+        self.pin_fields["SPKI SHA-256 (hex)"].setText(base64.b64decode(pin).hex())
+        self.pin_fields["SHA-256"].setText(cert.sha256)
+        self.pin_fields["SHA-1"].setText(cert.sha1)
+        self.pem.setPlainText(cert.x509.public_bytes(Encoding.PEM).decode("ascii"))
+        mine = [f for f in findings or [] if f.certificate in (None, cert.sha256)]
+        self.findings.setHtml(
+            "".join(
+                f"<p><b>{html.escape(f.title)}</b> <small>[{f.code}]</small><br>"
+                f"{html.escape(f.detail)}<br><i>What to do:</i> {html.escape(f.remedy)}</p>"
+                for f in mine
+            )
+            or "No findings."
+        )
+
+    def _summary_html(
+        self, cert: Certificate, validation: Validation | None, now: dt.datetime
+    ) -> str:
+        details = cert.details
+        key = details.public_key
+        days = int(details.seconds_left(now) // 86400)
+        rows = [
+            ("subject", details.subject or "(empty)"),
+            ("issued by", details.issuer or "(empty)"),
+            ("valid from", f"{details.not_before:%Y-%m-%d %H:%M} UTC"),
+            ("valid until", f"{details.not_after:%Y-%m-%d %H:%M} UTC ({days} days left)"),
+            ("key", " ".join(str(p) for p in (key.type, key.size or "", key.curve or "") if p)),
+            ("signature", details.signature_algorithm),
+            ("serial", serial_hex(details.serial)),
+        ]
+        if validation is not None:
+            rows.append(("trust", _trust_text(validation)))
+        return f"<h3>{html.escape(details.short_name())}</h3>" + _rows(rows)
+
+    def _lifetime(self, cert: Certificate, now: dt.datetime) -> None:
+        details = cert.details
+        total = (details.not_after - details.not_before).total_seconds() or 1
+        used = min(max((now - details.not_before).total_seconds() / total, 0), 1)
+        self.lifetime.setRange(0, 100)
+        self.lifetime.setValue(int(used * 100))
+        self.lifetime.setFormat(f"{int(used * 100)} % of its lifetime used")
+
+
+def _trust_text(validation: Validation) -> str:
+    path = validation.path
+    if validation.trusted and path.anchor is not None and path.store is not None:
+        return f"trusted through \u201c{path.anchor.short_name}\u201d from {path.store.label}"
+    if not validation.stores:
+        return "not judged (no trust store)"
+    return "NOT trusted: " + " ".join(validation.errors)
+
+
+def _copy(text: str) -> None:
+    clipboard = QApplication.clipboard()
+    clipboard.setText(text)

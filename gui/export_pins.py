@@ -1,0 +1,798 @@
+"""The Export pins panel: choose what to pin and for which platform, see the output live.
+
+Everything about pins comes from `pinscope.core.pins`: the panel gathers the user's choices,
+asks core for the pin set, its safety findings and the rendered configuration, and shows them.
+A rejection (the platform would refuse the output) replaces the preview, as the command line
+refuses to write it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QDate,
+    QModelIndex,
+    QPersistentModelIndex,
+    QStringListModel,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QFontDatabase, QGuiApplication, QIcon
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListView,
+    QPlainTextEdit,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QStackedWidget,
+    QStyle,
+    QVBoxLayout,
+    QWidget,
+)
+
+from pinscope.core.errors import LoadError
+from pinscope.core.inspection import Inspection
+from pinscope.core.model import Finding, Severity
+from pinscope.core.pins.backup import ALGORITHMS, BackupKey, new_backup_key
+from pinscope.core.pins.compute import (
+    RECOMMENDATION,
+    ComputedPins,
+    backup_pins,
+    build_pin_set,
+    pins_from_source,
+)
+from pinscope.core.pins.formats import FORMATS, render
+from pinscope.core.pins.model import BACKUP, INTERMEDIATE, LEVELS, PinSet, Rendered, SPKIPin
+from pinscope.core.pins.parse import parse_pins
+from pinscope.core.pins.safety import check_pin_set, rejection
+from pinscope.core.sources import load_path
+from pinscope.gui.worker import run_in_background
+
+__all__ = ["ExportPinsPanel", "FindingsModel", "atomic_write", "severity_icon"]
+
+logger = logging.getLogger(__name__)
+
+_LEVEL_TEXT = {
+    "leaf": "Leaf: the server's own key",
+    "intermediate": "Intermediate CA (recommended)",
+    "root": "Root CA",
+    "all": "Every certificate of the chain",
+}
+_SEVERITY_ORDER = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
+
+
+def severity_icon(severity: Severity) -> QIcon:
+    """The standard message-box icon for an error, a warning or a note."""
+    pixmap = {
+        Severity.ERROR: QStyle.StandardPixmap.SP_MessageBoxCritical,
+        Severity.WARNING: QStyle.StandardPixmap.SP_MessageBoxWarning,
+    }.get(severity, QStyle.StandardPixmap.SP_MessageBoxInformation)
+    style = QGuiApplication.instance().style()  # type: ignore[attr-defined]
+    icon: QIcon = style.standardIcon(pixmap)
+    return icon
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write a temporary file beside `path`, then rename it: a crash never leaves half a file."""
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        os.fchmod(handle, 0o644)
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+class FindingsModel(QAbstractListModel):
+    """Findings as a list: severity icon and title, detail and remedy in the tooltip."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._findings: list[Finding] = []
+
+    def set_findings(self, findings: Sequence[Finding]) -> None:
+        self.beginResetModel()
+        self._findings = sorted(findings, key=lambda f: _SEVERITY_ORDER.get(f.severity, 3))
+        self.endResetModel()
+
+    def findings(self) -> list[Finding]:
+        return list(self._findings)
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._findings)
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = 0) -> Any:
+        if not index.isValid():
+            return None
+        finding = self._findings[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return f"{finding.title}\n{finding.detail}\nWhat to do: {finding.remedy}"
+        if role == Qt.ItemDataRole.DecorationRole:
+            return severity_icon(finding.severity)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return f"{finding.severity}: [{finding.code}]"
+        if role == Qt.ItemDataRole.UserRole:
+            return finding.code
+        return None
+
+
+class _PinsModel(QAbstractListModel):
+    """The backup pins the user added: value and where it came from."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.pins: list[SPKIPin] = []
+
+    def add(self, pins: Sequence[SPKIPin]) -> int:
+        """Append the pins not already listed; return how many were new."""
+        known = {pin.value for pin in self.pins}
+        unique: dict[str, SPKIPin] = {}
+        for pin in pins:
+            if pin.value not in known:
+                unique.setdefault(pin.value, pin)
+        fresh = list(unique.values())
+        if fresh:
+            start = len(self.pins)
+            self.beginInsertRows(QModelIndex(), start, start + len(fresh) - 1)
+            self.pins.extend(fresh)
+            self.endInsertRows()
+        return len(fresh)
+
+    def remove(self, row: int) -> None:
+        self.beginRemoveRows(QModelIndex(), row, row)
+        del self.pins[row]
+        self.endRemoveRows()
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.pins)
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = 0) -> Any:
+        if not index.isValid():
+            return None
+        pin = self.pins[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return f"{pin.value}  {pin.source}"
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return pin.source
+        return None
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    """What the current choices give: the output or why there is none, and the findings."""
+
+    pin_set: PinSet | None
+    rendered: Rendered | None
+    refused: str | None
+    findings: list[Finding]
+    notes: tuple[str, ...] = ()
+
+
+class _BackupKeyDialog(QDialog):
+    """Asks where to write a backup key, its type, and the passphrase that encrypts it."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Generate a backup key")
+        self.folder = QLineEdit()
+        self.folder.setObjectName("backupFolder")
+        browse = QPushButton("Browse…")
+        browse.clicked.connect(self._browse)
+        row = QHBoxLayout()
+        row.addWidget(self.folder, 1)
+        row.addWidget(browse)
+        self.algorithm = QComboBox()
+        self.algorithm.addItems(ALGORITHMS)
+        self.passphrase = QLineEdit()
+        self.passphrase.setObjectName("passphrase")
+        self.passphrase.setEchoMode(QLineEdit.EchoMode.Password)
+        self.repeat = QLineEdit()
+        self.repeat.setObjectName("passphraseRepeat")
+        self.repeat.setEchoMode(QLineEdit.EchoMode.Password)
+        self.problem = QLabel()
+        self.problem.setWordWrap(True)
+
+        note = QLabel(
+            "The key is written encrypted with this passphrase, with its certificate signing "
+            "request. Keep the key offline; ship its pin now as a backup."
+        )
+        note.setWordWrap(True)
+        form = QFormLayout()
+        form.addRow("Folder", row)
+        form.addRow("Key type", self.algorithm)
+        form.addRow("Passphrase", self.passphrase)
+        form.addRow("Repeat", self.repeat)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self._accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(note)
+        layout.addLayout(form)
+        layout.addWidget(self.problem)
+        layout.addWidget(buttons)
+        self.setMinimumWidth(460)
+
+    def _browse(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Folder for the backup key")
+        if folder:
+            self.folder.setText(folder)
+
+    def _accept(self) -> None:
+        if not self.folder.text().strip():
+            self.problem.setText("Choose a folder for the key.")
+        elif not self.passphrase.text():
+            self.problem.setText("Give a passphrase: the key is never written unencrypted here.")
+        elif self.passphrase.text() != self.repeat.text():
+            self.problem.setText("The two passphrases differ.")
+        else:
+            self.accept()
+
+
+class ExportPinsPanel(QWidget):
+    """Choose a source, level, domains, backups and format; preview, copy or save the output.
+
+    Args:
+        inspections: the loaded sources; those that could not be read are left out.
+        parent: the owning widget.
+        now: the moment the safety checks judge expiration dates at; the current time when None.
+
+    Signals:
+        saved(list): the paths written by Save.
+        message(str): a one-line status for the window's status bar.
+    """
+
+    saved = Signal(list)
+    message = Signal(str)
+
+    def __init__(
+        self,
+        inspections: Sequence[Inspection] = (),
+        parent: QWidget | None = None,
+        now: dt.datetime | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._inspections: list[Inspection] = []
+        self._now = now
+        self._pasted_findings: list[Finding] = []
+        self._outcome = _Outcome(None, None, "nothing loaded", [])
+        self._building = False
+
+        form = self._build_form()
+        output = self._build_output()
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(form)
+        splitter.addWidget(output)
+        splitter.setStretchFactor(0, 0)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([430, 620])
+        layout = QVBoxLayout(self)
+        layout.addWidget(splitter)
+
+        self.set_inspections(inspections)
+
+    # ---- building ------------------------------------------------------------------------------
+
+    def _build_form(self) -> QWidget:
+        self.source = QComboBox()
+        self.source.setObjectName("source")
+        self.source.currentIndexChanged.connect(self._source_changed)
+        self.level = QComboBox()
+        self.level.setObjectName("level")
+        for level in LEVELS:
+            self.level.addItem(_LEVEL_TEXT.get(level, level), level)
+        self.level.setCurrentIndex(LEVELS.index(INTERMEDIATE))
+        self.level.currentIndexChanged.connect(self.refresh)
+        recommendation = QLabel(RECOMMENDATION.replace("`", ""))
+        recommendation.setObjectName("recommendation")
+        recommendation.setWordWrap(True)
+        recommendation.setEnabled(False)
+        self.notes = QLabel()
+        self.notes.setObjectName("notes")
+        self.notes.setWordWrap(True)
+        self.notes.hide()
+
+        what = QGroupBox("What to pin")
+        what_form = QFormLayout(what)
+        what_form.addRow("Source", self.source)
+        what_form.addRow("Level", self.level)
+        what_form.addRow(recommendation)
+        what_form.addRow(self.notes)
+
+        form = QVBoxLayout()
+        form.addWidget(what)
+        form.addWidget(self._build_domains())
+        form.addWidget(self._build_backups())
+        form.addWidget(self._build_policy())
+        form.addWidget(self._build_formats(), 1)
+
+        inner = QWidget()
+        inner.setLayout(form)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(inner)
+        scroll.setMinimumWidth(400)
+        return scroll
+
+    def _build_domains(self) -> QWidget:
+        self.domains = QStringListModel(self)
+        self.domains.dataChanged.connect(self.refresh)
+        self.domains.rowsRemoved.connect(self.refresh)
+        self.domain_view = QListView()
+        self.domain_view.setObjectName("domains")
+        self.domain_view.setModel(self.domains)
+        self.domain_view.setMaximumHeight(90)
+        self.domain_view.setEditTriggers(
+            QAbstractItemView.EditTrigger.DoubleClicked
+            | QAbstractItemView.EditTrigger.EditKeyPressed
+            | QAbstractItemView.EditTrigger.SelectedClicked
+        )
+        self.new_domain = QLineEdit()
+        self.new_domain.setObjectName("newDomain")
+        self.new_domain.setPlaceholderText("add a domain, e.g. api.example.com")
+        self.new_domain.returnPressed.connect(self._add_domain)
+        add = QPushButton("Add")
+        add.setObjectName("addDomain")
+        add.clicked.connect(self._add_domain)
+        remove = QPushButton("Remove")
+        remove.setToolTip("Remove the selected domain")
+        remove.clicked.connect(self._remove_domain)
+        row = QHBoxLayout()
+        row.addWidget(self.new_domain, 1)
+        row.addWidget(add)
+        row.addWidget(remove)
+
+        box = QGroupBox("Domains")
+        layout = QVBoxLayout(box)
+        layout.addWidget(self.domain_view)
+        layout.addLayout(row)
+        return box
+
+    def _build_backups(self) -> QWidget:
+        self.backups = _PinsModel(self)
+        self.backups.rowsInserted.connect(self.refresh)
+        self.backups.rowsRemoved.connect(self.refresh)
+        self.backup_view = QListView()
+        self.backup_view.setObjectName("backups")
+        self.backup_view.setModel(self.backups)
+        self.backup_view.setMaximumHeight(80)
+        self.pasted = QPlainTextEdit()
+        self.pasted.setObjectName("pastedBackup")
+        self.pasted.setPlaceholderText("paste pins in any shape: base64, sha256/…, pin-sha256=…")
+        self.pasted.setMaximumHeight(56)
+        self.pasted.setTabChangesFocus(True)
+        self.backup_problem = QLabel()
+        self.backup_problem.setObjectName("backupProblem")
+        self.backup_problem.setWordWrap(True)
+        self.backup_problem.hide()
+
+        add_pasted = QPushButton("Add pasted")
+        add_pasted.setObjectName("addPasted")
+        add_pasted.clicked.connect(self.add_pasted_backups)
+        from_file = QPushButton("From file…")
+        from_file.setToolTip("A spare key, its CSR, or another CA's certificate")
+        from_file.clicked.connect(self._backup_from_file)
+        self.generate = QPushButton("Generate a backup key…")
+        self.generate.setObjectName("generateBackup")
+        self.generate.clicked.connect(self._generate_backup)
+        remove = QPushButton("Remove")
+        remove.setToolTip("Remove the selected backup pin")
+        remove.clicked.connect(self._remove_backup)
+        row = QHBoxLayout()
+        row.addWidget(add_pasted)
+        row.addWidget(from_file)
+        row.addWidget(remove)
+        row.addStretch(1)
+
+        box = QGroupBox("Backup pins")
+        layout = QVBoxLayout(box)
+        layout.addWidget(self.backup_view)
+        layout.addWidget(self.pasted)
+        layout.addLayout(row)
+        layout.addWidget(self.generate)
+        layout.addWidget(self.backup_problem)
+        return box
+
+    def _build_policy(self) -> QWidget:
+        self.expires_on = QCheckBox("Expires on")
+        self.expires_on.setObjectName("expiresOn")
+        self.expires = QDateEdit(QDate.currentDate().addYears(1))
+        self.expires.setObjectName("expires")
+        self.expires.setCalendarPopup(True)
+        self.expires.setDisplayFormat("yyyy-MM-dd")
+        self.expires.setEnabled(False)
+        self.expires_on.toggled.connect(self.expires.setEnabled)
+        self.expires_on.toggled.connect(self.refresh)
+        self.expires.dateChanged.connect(self.refresh)
+        self.subdomains = QCheckBox("Include subdomains")
+        self.subdomains.setObjectName("includeSubdomains")
+        self.subdomains.toggled.connect(self.refresh)
+        self.report_uri = QLineEdit()
+        self.report_uri.setObjectName("reportURI")
+        self.report_uri.setPlaceholderText("https://… (TrustKit, HPKP)")
+        self.report_uri.textChanged.connect(self.refresh)
+
+        expiry = QHBoxLayout()
+        expiry.addWidget(self.expires_on)
+        expiry.addWidget(self.expires)
+        expiry.addStretch(1)
+        box = QGroupBox("Policy")
+        form = QFormLayout(box)
+        form.addRow(expiry)
+        form.addRow(self.subdomains)
+        form.addRow("Report URI", self.report_uri)
+        return box
+
+    def _build_formats(self) -> QWidget:
+        self.format_view = QListView()
+        self.format_view.setObjectName("formats")
+        self.formats = QStringListModel(
+            [f"{item.name} — {item.description}" for item in FORMATS.values()], self
+        )
+        self.format_view.setModel(self.formats)
+        self.format_view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.format_view.setMinimumHeight(120)
+        self.format_view.setCurrentIndex(self.formats.index(0))
+        self.format_view.selectionModel().currentChanged.connect(self.refresh)
+        box = QGroupBox("Format")
+        layout = QVBoxLayout(box)
+        layout.addWidget(self.format_view)
+        return box
+
+    def _build_output(self) -> QWidget:
+        self.preview = QPlainTextEdit()
+        self.preview.setObjectName("preview")
+        self.preview.setReadOnly(True)
+        self.preview.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        self.preview.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        self.refusal = QLabel()
+        self.refusal.setObjectName("rejection")
+        self.refusal.setWordWrap(True)
+        self.refusal.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.refusal.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.refusal.setMargin(12)
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.preview)
+        self.stack.addWidget(self.refusal)
+
+        self.output_title = QLabel()
+        self.output_title.setObjectName("outputTitle")
+        self.copy_button = QPushButton("Copy")
+        self.copy_button.setObjectName("copy")
+        self.copy_button.setToolTip("Copy the configuration to the clipboard")
+        self.copy_button.clicked.connect(self.copy)
+        self.save_button = QPushButton("Save…")
+        self.save_button.setObjectName("save")
+        self.save_button.clicked.connect(self.save)
+        header = QHBoxLayout()
+        header.addWidget(self.output_title, 1)
+        header.addWidget(self.copy_button)
+        header.addWidget(self.save_button)
+
+        self.findings = FindingsModel(self)
+        self.findings_view = QListView()
+        self.findings_view.setObjectName("findings")
+        self.findings_view.setModel(self.findings)
+        self.findings_view.setWordWrap(True)
+        self.findings_view.setAlternatingRowColors(True)
+        self.findings_view.setSpacing(2)
+        self.findings_view.setResizeMode(QListView.ResizeMode.Adjust)
+
+        top = QWidget()
+        top_layout = QVBoxLayout(top)
+        top_layout.setContentsMargins(0, 0, 0, 0)
+        top_layout.addLayout(header)
+        top_layout.addWidget(self.stack, 1)
+        bottom = QWidget()
+        bottom_layout = QVBoxLayout(bottom)
+        bottom_layout.setContentsMargins(0, 0, 0, 0)
+        bottom_layout.addWidget(QLabel("Findings"))
+        bottom_layout.addWidget(self.findings_view, 1)
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.addWidget(top)
+        splitter.addWidget(bottom)
+        splitter.setSizes([420, 260])
+        return splitter
+
+    # ---- inputs --------------------------------------------------------------------------------
+
+    def set_inspections(self, inspections: Sequence[Inspection]) -> None:
+        """Offer these sources (the readable ones); keeps the current one when still there."""
+        current = self.current_inspection()
+        self._inspections = [item for item in inspections if item.source is not None]
+        self._building = True
+        self.source.clear()
+        for item in self._inspections:
+            self.source.addItem(item.name)
+        self._building = False
+        names = [item.name for item in self._inspections]
+        if current is not None and current.name in names:
+            self.source.setCurrentIndex(names.index(current.name))
+        self._source_changed()
+
+    def current_inspection(self) -> Inspection | None:
+        index = self.source.currentIndex() if hasattr(self, "source") else -1
+        inspections = getattr(self, "_inspections", [])
+        return inspections[index] if 0 <= index < len(inspections) else None
+
+    def current_format(self) -> str:
+        row = self.format_view.currentIndex().row()
+        return list(FORMATS)[row if row >= 0 else 0]
+
+    def select_format(self, name: str) -> None:
+        """Make `name` the chosen format, as clicking it in the list does."""
+        self.format_view.setCurrentIndex(self.formats.index(list(FORMATS).index(name)))
+
+    def domain_names(self) -> list[str]:
+        return [name for name in self.domains.stringList() if name.strip()]
+
+    def _source_changed(self) -> None:
+        """Prefill the domains with what core would choose for this source."""
+        if self._building:
+            return
+        defaults: tuple[str, ...] = ()
+        inspection = self.current_inspection()
+        if inspection is not None and inspection.source is not None:
+            try:
+                computed = pins_from_source(inspection.source, inspection.validation, "all")
+                defaults = build_pin_set([computed], host=_host(inspection)).domains
+            except ValueError:
+                defaults = ()
+        self.domains.blockSignals(True)
+        self.domains.setStringList(list(defaults))
+        self.domains.blockSignals(False)
+        self.domain_view.reset()
+        self.refresh()
+
+    def _add_domain(self) -> None:
+        name = self.new_domain.text().strip()
+        if not name:
+            return
+        if name not in self.domains.stringList():
+            self.domains.setStringList([*self.domains.stringList(), name])
+            self.refresh()
+        self.new_domain.clear()
+
+    def _remove_domain(self) -> None:
+        index = self.domain_view.currentIndex()
+        if index.isValid():
+            self.domains.removeRows(index.row(), 1)
+
+    def _remove_backup(self) -> None:
+        index = self.backup_view.currentIndex()
+        if index.isValid():
+            self.backups.remove(index.row())
+
+    # ---- backups -------------------------------------------------------------------------------
+
+    def add_pasted_backups(self) -> None:
+        """Read the pasted text as pins (any shape) and add them as backups."""
+        text = self.pasted.toPlainText()
+        if not text.strip():
+            return
+        try:
+            pasted = parse_pins(text, self._chain_certificates(), what="backup")
+        except ValueError as error:
+            self._show_backup_problem(str(error))
+            return
+        self._pasted_findings.extend(pasted.findings)
+        added = self.backups.add([_as_backup(pin) for pin in pasted.pins])
+        self._show_backup_problem(None)
+        self.pasted.clear()
+        self.message.emit(f"{added} backup pin(s) added")
+        self.refresh()
+
+    def _backup_from_file(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Backup key, CSR or certificate", "", "All files (*)"
+        )
+        if path:
+            self.add_backup_file(path)
+
+    def add_backup_file(self, path: str) -> None:
+        """Read a spare key, CSR or certificate in the background and add its pins."""
+
+        def load() -> tuple[SPKIPin, ...]:
+            return backup_pins(load_path(path))
+
+        def failed(error: BaseException) -> None:
+            reason = str(error) if isinstance(error, LoadError) else f"{error}"
+            self._show_backup_problem(f"{Path(path).name}: {reason}")
+
+        run_in_background(load, self._backups_loaded, failed)
+
+    def _backups_loaded(self, pins: tuple[SPKIPin, ...]) -> None:
+        self._show_backup_problem(None)
+        added = self.backups.add(pins)
+        self.message.emit(f"{added} backup pin(s) added")
+
+    def _generate_backup(self) -> None:
+        dialog = _BackupKeyDialog(self)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        self.generate_backup_key(
+            dialog.folder.text().strip(), dialog.algorithm.currentText(), dialog.passphrase.text()
+        )
+
+    def generate_backup_key(self, folder: str, algorithm: str, passphrase: str) -> None:
+        """Run core's backup key workflow in the background; its pin becomes a backup."""
+        self.generate.setEnabled(False)
+        self.generate.setText("Generating a backup key…")
+
+        def made(key: BackupKey) -> None:
+            self._generation_done()
+            self.backups.add([key.pin])
+            self.message.emit(f"backup key written to {key.key_path}, its CSR to {key.csr_path}")
+            self._show_backup_problem(
+                f"Backup key written (encrypted) to {key.key_path}; keep it offline.", error=False
+            )
+
+        def failed(error: BaseException) -> None:
+            self._generation_done()
+            self._show_backup_problem(f"No backup key was made: {error}")
+
+        run_in_background(
+            lambda: new_backup_key(folder, algorithm, passphrase=passphrase), made, failed
+        )
+
+    def _generation_done(self) -> None:
+        self.generate.setEnabled(True)
+        self.generate.setText("Generate a backup key…")
+
+    def _show_backup_problem(self, text: str | None, error: bool = True) -> None:
+        self.backup_problem.setVisible(text is not None)
+        self.backup_problem.setText(text or "")
+        self.backup_problem.setToolTip("error" if error else "")
+
+    def _chain_certificates(self) -> list[Any]:
+        inspection = self.current_inspection()
+        validation = inspection.validation if inspection is not None else None
+        if validation is not None:
+            return list(validation.path.certificates)
+        return list(inspection.source.certificates()) if inspection and inspection.source else []
+
+    # ---- the output ----------------------------------------------------------------------------
+
+    def refresh(self, *_: object) -> None:
+        """Recompute the pin set, its findings and the rendered output from the choices."""
+        if self._building or not hasattr(self, "findings"):
+            return
+        self._outcome = self._compute()
+        outcome = self._outcome
+        name = self.current_format()
+        if outcome.rendered is not None:
+            self.preview.setPlainText(outcome.rendered.text)
+            self.stack.setCurrentWidget(self.preview)
+            extra = len(outcome.rendered.files)
+            more = f" and {extra} more file(s)" if extra else ""
+            self.output_title.setText(f"{name}: {outcome.rendered.filename}{more}")
+        else:
+            self.preview.clear()
+            self.refusal.setText(f"Nothing to write: {outcome.refused}")
+            self.stack.setCurrentWidget(self.refusal)
+            self.output_title.setText(f"{name}: not written")
+        self.copy_button.setEnabled(outcome.rendered is not None)
+        self.save_button.setEnabled(outcome.rendered is not None)
+        self.findings.set_findings(outcome.findings)
+        self.notes.setText("\n".join(outcome.notes))
+        self.notes.setVisible(bool(outcome.notes))
+
+    def _compute(self) -> _Outcome:
+        inspection = self.current_inspection()
+        if inspection is None or inspection.source is None:
+            return _Outcome(None, None, "open a certificate, chain, key or endpoint first", [])
+        level = str(self.level.currentData())
+        try:
+            computed = pins_from_source(inspection.source, inspection.validation, level)
+            pin_set = self._pin_set(computed, inspection)
+        except ValueError as error:
+            return _Outcome(None, None, str(error), list(self._pasted_findings))
+
+        name = self.current_format()
+        now = self._now or dt.datetime.now(dt.UTC)
+        findings = [*self._pasted_findings, *check_pin_set(pin_set, name, now)]
+        refused = rejection(pin_set, name)
+        rendered = None
+        if refused is None:
+            try:
+                rendered = render(name, pin_set)
+            except ValueError as error:
+                refused = str(error)
+        if rendered is not None:
+            findings = merged_findings(findings, rendered.findings)
+        return _Outcome(pin_set, rendered, refused, findings, computed.notes)
+
+    def _pin_set(self, computed: ComputedPins, inspection: Inspection) -> PinSet:
+        expires = self.expires.date().toPython() if self.expires_on.isChecked() else None
+        return build_pin_set(
+            [computed],
+            self.domain_names(),
+            self.subdomains.isChecked(),
+            self.backups.pins,
+            expires,  # type: ignore[arg-type]
+            self.report_uri.text().strip() or None,
+            _host(inspection),
+        )
+
+    def pin_set(self) -> PinSet | None:
+        """The pin set the preview shows; None when the choices give none."""
+        return self._outcome.pin_set
+
+    def copy(self) -> None:
+        rendered = self._outcome.rendered
+        if rendered is None:
+            return
+        QGuiApplication.clipboard().setText(rendered.text)
+        self.message.emit(f"{self.current_format()} configuration copied")
+
+    def save(self) -> None:
+        """Ask where, then write the output atomically (into a folder when it has files)."""
+        rendered = self._outcome.rendered
+        if rendered is None:
+            return
+        if rendered.files:
+            folder = QFileDialog.getExistingDirectory(self, "Folder for the pin configuration")
+            if not folder:
+                return
+            targets = {Path(folder) / Path(n).name: data for n, data in rendered.files.items()}
+            targets[Path(folder) / rendered.filename] = rendered.text.encode("utf-8")
+        else:
+            path, _ = QFileDialog.getSaveFileName(
+                self, "Save the pin configuration", rendered.filename
+            )
+            if not path:
+                return
+            targets = {Path(path): rendered.text.encode("utf-8")}
+        try:
+            for target, data in targets.items():
+                atomic_write(target, data)
+        except OSError as error:
+            self.message.emit(f"Nothing saved: {error.strerror or error}")
+            self.output_title.setText(f"Could not save: {error.strerror or error}")
+            return
+        written = [str(target) for target in targets]
+        self.message.emit(f"saved {', '.join(written)}")
+        self.saved.emit(written)
+
+
+def merged_findings(general: list[Finding], specific: Sequence[Finding]) -> list[Finding]:
+    """The safety findings, then the format's own not already said for the same code and
+    certificate (as `pinscope pins` merges them)."""
+    said = {(finding.code, finding.certificate) for finding in general}
+    return [*general, *(f for f in specific if (f.code, f.certificate) not in said)]
+
+
+def _as_backup(pin: SPKIPin) -> SPKIPin:
+    return SPKIPin(pin.value, pin.source, BACKUP, pin.certificate, pin.public_key)
+
+
+def _host(inspection: Inspection) -> str | None:
+    """An endpoint's host name, the default domain; None for files."""
+    validation = inspection.validation
+    if inspection.endpoint is not None and validation is not None:
+        return validation.host
+    return None

@@ -1,0 +1,361 @@
+"""The main window: sources on the left, their certificates in the middle, the selected
+certificate on the right, the findings below. Files load on worker threads."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import cryptography
+import OpenSSL
+from PySide6 import __version__ as qt_version
+from PySide6.QtCore import QSortFilterProxyModel, Qt
+from PySide6.QtGui import (
+    QAction,
+    QDragEnterEvent,
+    QDropEvent,
+    QKeySequence,
+    QStandardItem,
+    QStandardItemModel,
+)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QApplication,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QMessageBox,
+    QPushButton,
+    QSplitter,
+    QStackedWidget,
+    QTableView,
+    QTreeView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from pinscope.core import __version__
+from pinscope.core.errors import PasswordRequired, WrongPassword
+from pinscope.core.inspection import Inspection, inspect_bytes, inspect_path
+from pinscope.core.sources import Passwords
+from pinscope.gui.details import CertificateDetailsView
+from pinscope.gui.models import (
+    CERTIFICATE_ROLE,
+    SORT_ROLE,
+    CertificateRow,
+    CertificatesModel,
+    FindingsModel,
+)
+from pinscope.gui.worker import run_in_background
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["MainWindow"]
+
+EMPTY_TEXT = (
+    "Open a certificate, key, CSR or keystore (Ctrl+O), drop files here,\n"
+    "or paste PEM text (Ctrl+V)."
+)
+SOURCE_ROLE = Qt.ItemDataRole.UserRole + 10
+
+
+class PasswordBar(QWidget):
+    """Asks for a file's password in place, above the sources; says "wrong password" there."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.label = QLabel()
+        self.field = QLineEdit()
+        self.field.setEchoMode(QLineEdit.EchoMode.Password)
+        self.field.setPlaceholderText("password")
+        self.button = QPushButton("Open")
+        self.cancel = QPushButton("Skip")
+        layout.addWidget(self.label, 1)
+        layout.addWidget(self.field, 1)
+        layout.addWidget(self.button)
+        layout.addWidget(self.cancel)
+        self.path: str | None = None
+        self.hide()
+
+    def ask(self, path: str, wrong: bool) -> None:
+        self.path = path
+        name = Path(path).name
+        self.label.setText(f"Wrong password for {name}:" if wrong else f"Password for {name}:")
+        self.field.clear()
+        self.show()
+        self.field.setFocus()
+
+
+class MainWindow(QMainWindow):
+    """Pinscope's main window."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setWindowTitle("Pinscope")
+        self.resize(1280, 800)
+        self.setAcceptDrops(True)
+        self.inspections: list[Inspection] = []
+
+        self.sources = QStandardItemModel()
+        self.sources.setHorizontalHeaderLabels(["Sources"])
+        self.sources_view = QTreeView()
+        self.sources_view.setModel(self.sources)
+        self.sources_view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.password_bar = PasswordBar()
+        self.password_bar.button.clicked.connect(self._retry_with_password)
+        self.password_bar.field.returnPressed.connect(self._retry_with_password)
+        self.password_bar.cancel.clicked.connect(self.password_bar.hide)
+
+        self.certificates = CertificatesModel()
+        self.proxy = QSortFilterProxyModel()
+        self.proxy.setSourceModel(self.certificates)
+        self.proxy.setFilterKeyColumn(-1)
+        self.proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.proxy.setSortRole(SORT_ROLE)
+        self.table = QTableView()
+        self.table.setModel(self.proxy)
+        self.table.setSortingEnabled(True)
+        self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+        self.proxy.sort(-1)  # the file's order (leaf first) until the user sorts
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().setDefaultSectionSize(24)
+        self.table.verticalHeader().hide()
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.setColumnWidth(0, 260)
+        self.filter = QLineEdit()
+        self.filter.setPlaceholderText("Filter by subject, issuer, SAN, pin, fingerprint…")
+        self.filter.setClearButtonEnabled(True)
+        self.filter.textChanged.connect(self.proxy.setFilterFixedString)
+
+        self.details = CertificateDetailsView()
+        self.findings = FindingsModel()
+        self.findings_view = QTableView()
+        self.findings_view.setModel(self.findings)
+        self.findings_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.findings_view.setWordWrap(True)
+        self.findings_view.horizontalHeader().setStretchLastSection(True)
+        self.findings_view.setColumnWidth(0, 28)
+        self.findings_view.setColumnWidth(1, 360)
+        self.findings_view.setColumnWidth(2, 520)
+
+        self._layout()
+        self._actions()
+        self.sources_view.selectionModel().currentChanged.connect(self._source_selected)
+        self.table.selectionModel().currentChanged.connect(self._certificate_selected)
+        self.findings_view.clicked.connect(self._finding_clicked)
+        self.statusBar().showMessage("Ready")
+
+    # ---- layout and actions ------------------------------------------------------------------
+
+    def _layout(self) -> None:
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addWidget(self.password_bar)
+        left_layout.addWidget(self.sources_view)
+
+        middle = QWidget()
+        middle_layout = QVBoxLayout(middle)
+        middle_layout.setContentsMargins(0, 0, 0, 0)
+        middle_layout.addWidget(self.filter)
+        middle_layout.addWidget(self.table)
+
+        top = QSplitter(Qt.Orientation.Horizontal)
+        top.addWidget(left)
+        top.addWidget(middle)
+        top.addWidget(self.details)
+        top.setSizes([240, 620, 420])
+        body = QSplitter(Qt.Orientation.Vertical)
+        body.addWidget(top)
+        body.addWidget(self.findings_view)
+        body.setSizes([560, 200])
+
+        self.placeholder = QLabel(f"Pinscope {__version__}\n\n{EMPTY_TEXT}")
+        self.placeholder.setObjectName("placeholder")
+        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.placeholder)
+        self.stack.addWidget(body)
+        self.setCentralWidget(self.stack)
+
+    def _actions(self) -> None:
+        menu = self.menuBar().addMenu("&File")
+        open_action = QAction("&Open…", self)
+        open_action.setShortcut(QKeySequence.StandardKey.Open)
+        open_action.triggered.connect(self.open_dialog)
+        paste = QAction("&Paste", self)
+        paste.setShortcut(QKeySequence.StandardKey.Paste)
+        paste.triggered.connect(self.paste)
+        quit_action = QAction("&Quit", self)
+        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        quit_action.triggered.connect(self.close)
+        for action in (open_action, paste, quit_action):
+            menu.addAction(action)
+        toolbar = self.addToolBar("Main")
+        toolbar.setObjectName("main-toolbar")
+        toolbar.addAction(open_action)
+        toolbar.addAction(paste)
+        help_menu = self.menuBar().addMenu("&Help")
+        about = QAction("&About Pinscope", self)
+        about.triggered.connect(self.about)
+        help_menu.addAction(about)
+        self.open_action, self.paste_action = open_action, paste
+
+    def about_text(self) -> str:
+        openssl = OpenSSL.SSL.OpenSSL_version(OpenSSL.SSL.OPENSSL_VERSION).decode()
+        return (
+            f"Pinscope {__version__}\n\nQt {qt_version}, cryptography {cryptography.__version__}, "
+            f"pyOpenSSL {OpenSSL.__version__} ({openssl})"
+        )
+
+    def about(self) -> None:
+        QMessageBox.about(self, "About Pinscope", self.about_text())
+
+    # ---- loading -----------------------------------------------------------------------------
+
+    def open_dialog(self) -> None:
+        paths, _ = QFileDialog.getOpenFileNames(self, "Open certificates, keys or keystores")
+        for path in paths:
+            self.open_path(path)
+
+    def open_path(self, path: str, password: str | None = None) -> None:
+        """Read `path` on a worker thread; it appears in the sources when read."""
+        self.statusBar().showMessage(f"Reading {Path(path).name}…")
+        passwords = Passwords(password=password)
+        run_in_background(
+            lambda: inspect_path(path, passwords),
+            lambda inspection: self._loaded(inspection, path, password is not None),
+            lambda error: self._failed(path, error),
+        )
+
+    def paste(self) -> None:
+        text = QApplication.clipboard().text()
+        if not text.strip():
+            self.statusBar().showMessage("The clipboard holds no text")
+            return
+        data = text.encode("utf-8")
+        run_in_background(
+            lambda: inspect_bytes(data, "pasted text", kind="text"),
+            lambda inspection: self._loaded(inspection, None, False),
+            lambda error: self._failed("pasted text", error),
+        )
+
+    def add_inspection(self, inspection: Inspection) -> None:
+        """Show an inspection made elsewhere (an endpoint connected from a panel)."""
+        self._loaded(inspection, None, False)
+
+    def _loaded(self, inspection: Inspection, path: str | None, had_password: bool) -> None:
+        error = inspection.error
+        if isinstance(error, (PasswordRequired, WrongPassword)) and path is not None:
+            self.password_bar.ask(path, wrong=isinstance(error, WrongPassword) or had_password)
+            self.stack.setCurrentIndex(1)  # the bar sits above the sources
+            self.statusBar().showMessage(f"{Path(path).name} needs a password")
+            return
+        if path is not None and path == self.password_bar.path:
+            self.password_bar.hide()
+        self.inspections.append(inspection)
+        item = QStandardItem(self._source_label(inspection))
+        item.setData(len(self.inspections) - 1, SOURCE_ROLE)
+        item.setToolTip(str(error) if error else inspection.name)
+        if inspection.source is not None:
+            for entry in inspection.source.entries:
+                child = QStandardItem(f"{entry.alias}  ({entry.type.value})")
+                child.setData(len(self.inspections) - 1, SOURCE_ROLE)
+                item.appendRow(child)
+        self.sources.appendRow(item)
+        self.stack.setCurrentIndex(1)
+        self.sources_view.setCurrentIndex(item.index())
+        self.sources_view.expand(item.index())
+        self.statusBar().showMessage(self._status_text(inspection))
+
+    def _failed(self, name: str, error: BaseException) -> None:
+        logger.debug("reading %s failed", name, exc_info=error)
+        self.statusBar().showMessage(f"{name}: {error}")
+
+    def _retry_with_password(self) -> None:
+        path = self.password_bar.path
+        if path is not None:
+            self.open_path(path, self.password_bar.field.text())
+            self.password_bar.field.clear()
+
+    @staticmethod
+    def _source_label(inspection: Inspection) -> str:
+        if inspection.source is None:
+            return f"\u2716 {Path(inspection.name).name}"
+        mark = "\u2716 " if inspection.has_errors else ""
+        return f"{mark}{Path(inspection.name).name}  [{inspection.source.format}]"
+
+    @staticmethod
+    def _status_text(inspection: Inspection) -> str:
+        if inspection.source is None:
+            return f"{inspection.name}: {inspection.error}"
+        count = len(inspection.source.certificates())
+        return f"{inspection.name}: {count} certificate(s), {len(inspection.findings)} finding(s)"
+
+    # ---- selection ---------------------------------------------------------------------------
+
+    def current_inspection(self) -> Inspection | None:
+        index = self.sources_view.currentIndex()
+        position = index.data(SOURCE_ROLE) if index.isValid() else None
+        return self.inspections[position] if isinstance(position, int) else None
+
+    def _source_selected(self) -> None:
+        inspection = self.current_inspection()
+        self.certificates.set_source(inspection.source if inspection else None)
+        self.findings.set_findings(inspection.findings if inspection else ())
+        self.details.show_certificate(None)
+        if self.proxy.rowCount() > 0:
+            self.table.selectRow(0)
+
+    def _certificate_selected(self) -> None:
+        index = self.table.currentIndex()
+        row = index.data(CERTIFICATE_ROLE) if index.isValid() else None
+        inspection = self.current_inspection()
+        if not isinstance(row, CertificateRow) or inspection is None:
+            self.details.show_certificate(None)
+            return
+        validation = next(
+            (
+                v
+                for v in inspection.validations
+                if v is not None and row.certificate in v.path.certificates
+            ),
+            None,
+        )
+        self.details.show_certificate(row.certificate, validation, list(inspection.findings))
+
+    def _finding_clicked(self) -> None:
+        finding = self.findings_view.currentIndex().data(CERTIFICATE_ROLE)
+        sha256 = getattr(finding, "certificate", None)
+        row = self.certificates.row_of(sha256) if sha256 else None
+        if row is not None:
+            self.table.selectRow(self.proxy.mapFromSource(self.certificates.index(row, 0)).row())
+
+    # ---- drag and drop -----------------------------------------------------------------------
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if event.mimeData().hasUrls() or event.mimeData().hasText():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        mime = event.mimeData()
+        if mime.hasUrls():
+            for url in mime.urls():
+                if url.isLocalFile():
+                    self.open_path(url.toLocalFile())
+        elif mime.hasText():
+            data = mime.text().encode("utf-8")
+            run_in_background(
+                lambda: inspect_bytes(data, "dropped text", kind="text"),
+                lambda inspection: self._loaded(inspection, None, False),
+                lambda error: self._failed("dropped text", error),
+            )
+        event.acceptProposedAction()

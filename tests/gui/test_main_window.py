@@ -1,0 +1,158 @@
+"""The main window as a user drives it: open files (also with a password asked in place),
+read the certificate table, filter and sort it, pick a finding, drop a file, paste."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QMimeData, QPoint, Qt, QUrl
+from PySide6.QtGui import QDropEvent
+from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
+
+from pinscope.gui.window import MainWindow
+from tests.conftest import DATA, PASSWORDS
+
+@pytest.fixture
+def window(qtbot: QtBot) -> MainWindow:
+    shown = MainWindow()
+    qtbot.addWidget(shown)
+    shown.show()
+    qtbot.waitExposed(shown)
+    return shown
+
+
+def opened(qtbot: QtBot, window: MainWindow, path: Path, count: int = 1) -> None:
+    window.open_path(str(path))
+    qtbot.waitUntil(lambda: window.sources.rowCount() >= count, timeout=10_000)
+
+
+def column(window: MainWindow, name: str) -> list[str]:
+    from pinscope.gui.models import COLUMNS
+
+    position = COLUMNS.index(name)
+    model = window.table.model()
+    return [model.index(row, position).data() for row in range(model.rowCount())]
+
+
+def test_empty_window_says_what_can_be_done(window: MainWindow) -> None:
+    assert window.stack.currentWidget() is window.placeholder
+    assert "Ctrl+O" in window.placeholder.text()
+    assert "drop" in window.placeholder.text()
+
+
+def test_opening_a_chain_lists_its_certificates_and_details(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    opened(qtbot, window, DATA / "chain.pem")
+
+    assert window.stack.currentIndex() == 1
+    assert "chain.pem  [pem]" in window.sources.item(0).text()
+    subjects = column(window, "Subject")
+    assert subjects[0] == "CN=api.example.test"
+    assert len(subjects) == 3
+    assert "DNS:api.example.test" in column(window, "SANs")[0]
+    # The first certificate is selected and shown in the tabs.
+    assert "api.example.test" in window.details.summary.toPlainText()
+    assert window.details.pin_fields["SPKI SHA-256 (base64)"].text().endswith("=")
+    assert "BEGIN CERTIFICATE" in window.details.pem.toPlainText()
+    assert "Ready" not in window.statusBar().currentMessage()
+
+
+def test_filter_keeps_matching_rows_and_sorting_by_days(qtbot: QtBot, window: MainWindow) -> None:
+    opened(qtbot, window, DATA / "chain.pem")
+
+    qtbot.keyClicks(window.filter, "f3020d10bc80")  # the intermediate's SHA-256
+    assert column(window, "Subject") == ["CN=Pinscope Test Issuing CA,O=Pinscope Tests,C=GB"]
+
+    window.filter.clear()
+    window.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+    assert column(window, "Subject") == sorted(column(window, "Subject"))
+
+
+def test_a_keystore_password_is_asked_in_place_and_a_wrong_one_said_there(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    window.open_path(str(DATA / "keystore.jks"))
+    qtbot.waitUntil(window.password_bar.isVisible, timeout=10_000)
+    assert "Password for keystore.jks" in window.password_bar.label.text()
+
+    qtbot.keyClicks(window.password_bar.field, "not-it")
+    qtbot.mouseClick(window.password_bar.button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "Wrong password" in window.password_bar.label.text(), timeout=10_000)
+    assert window.sources.rowCount() == 0
+
+    qtbot.keyClicks(window.password_bar.field, PASSWORDS["keystore.jks"])
+    qtbot.keyClick(window.password_bar.field, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: window.sources.rowCount() == 1, timeout=10_000)
+    assert not window.password_bar.isVisible()
+    aliases = [window.sources.item(0).child(i).text() for i in range(3)]
+    assert any(alias.startswith("server") for alias in aliases)
+
+
+def test_clicking_a_finding_selects_its_certificate(qtbot: QtBot, window: MainWindow) -> None:
+    opened(qtbot, window, DATA / "chain.pem")
+    model = window.findings_view.model()
+    assert model.rowCount() >= 1  # the test root is in no trust store
+
+    rows = [model.index(r, 1).data() for r in range(model.rowCount())]
+    target = next(r for r, title in enumerate(rows) if "Pinscope Test Root" in title)
+    window.findings_view.setCurrentIndex(model.index(target, 1))
+    window.findings_view.clicked.emit(model.index(target, 1))
+
+    current = window.table.currentIndex()
+    assert window.table.model().index(current.row(), 0).data().startswith("CN=Pinscope Test Root")
+
+
+def test_dropping_a_file_opens_it(qtbot: QtBot, window: MainWindow) -> None:
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(DATA / "server.crt"))])
+    event = QDropEvent(
+        QPoint(10, 10),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+
+    window.dropEvent(event)
+
+    qtbot.waitUntil(lambda: window.sources.rowCount() == 1, timeout=10_000)
+    assert column(window, "Subject") == ["CN=api.example.test"]
+
+
+def test_pasting_pem_text_opens_it(qtbot: QtBot, window: MainWindow) -> None:
+    QApplication.clipboard().setText((DATA / "server.crt").read_text())
+
+    window.paste_action.trigger()
+
+    qtbot.waitUntil(lambda: window.sources.rowCount() == 1, timeout=10_000)
+    assert "pasted text" in window.sources.item(0).text()
+
+
+def test_a_damaged_file_is_listed_with_its_reason(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path
+) -> None:
+    broken = tmp_path / "broken.pem"
+    broken.write_bytes(b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n")
+
+    opened(qtbot, window, broken)
+
+    item = window.sources.item(0)
+    assert item.text().startswith("\u2716 broken.pem")
+
+
+def test_about_names_the_versions(window: MainWindow) -> None:
+    text = window.about_text()
+    assert "Qt " in text and "cryptography " in text and "OpenSSL" in text
+
+
+def test_main_views_render(qtbot: QtBot, window: MainWindow, tmp_path: Path) -> None:
+    opened(qtbot, window, DATA / "chain.pem")
+    window.resize(1280, 800)
+
+    image = window.grab().toImage()
+    image.save(str(tmp_path / "chain.png"))
+
+    assert image.width() >= 1000 and not image.isNull()
