@@ -1,16 +1,71 @@
-"""Starting the window: the application object, the main window, sources from the command
-line, and the event loop."""
+"""Starting the window: the application object, logging to the user's log folder, a dialog
+for unexpected errors, the main window with the sources from the command line, the event loop."""
 
 from __future__ import annotations
 
+import logging
+import logging.handlers
+import platform
 import sys
+import traceback
+from pathlib import Path
+from types import TracebackType
 
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import QStandardPaths
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from pinscope.core import __version__
 from pinscope.gui.window import MainWindow
 
-__all__ = ["MainWindow", "run"]
+__all__ = ["MainWindow", "install_error_dialog", "log_folder", "run"]
+
+logger = logging.getLogger(__name__)
+
+
+def log_folder() -> Path:
+    """Where the window's log file goes: the platform's per-user application data folder."""
+    base = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppLocalDataLocation)
+    return Path(base or Path.home() / ".pinscope") / "logs"
+
+
+def _configure_logging() -> logging.handlers.RotatingFileHandler | None:
+    folder = log_folder()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    path = folder / "pinscope.log"
+    handler = logging.handlers.RotatingFileHandler(path, maxBytes=1_000_000, backupCount=3)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    return handler
+
+
+def error_details(kind: type[BaseException], error: BaseException, tb: TracebackType | None) -> str:
+    """Versions and the traceback, for the dialog's copyable details and the log."""
+    lines = traceback.format_exception(kind, error, tb)
+    versions = f"Pinscope {__version__}, Python {platform.python_version()}, {platform.platform()}"
+    return versions + "\n\n" + "".join(lines)
+
+
+def install_error_dialog(window: MainWindow, log_path: str | None) -> None:
+    """Unexpected exceptions open a dialog with a summary and copyable details; the program
+    keeps running."""
+
+    def hook(kind: type[BaseException], error: BaseException, tb: TracebackType | None) -> None:
+        details = error_details(kind, error, tb)
+        logger.error("unexpected error\n%s", details)
+        box = QMessageBox(window)
+        box.setIcon(QMessageBox.Icon.Critical)
+        box.setWindowTitle("Unexpected error")
+        where = f" The details are also in {log_path}." if log_path else ""
+        box.setText(f"Something went wrong: {error}. Pinscope keeps running.{where}")
+        box.setDetailedText(details)
+        box.show()
+
+    sys.excepthook = hook
 
 
 def run(sources: list[str]) -> int:
@@ -18,8 +73,17 @@ def run(sources: list[str]) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("Pinscope")
     app.setApplicationVersion(__version__)
+    handler = _configure_logging()
+    previous_hook = sys.excepthook
     window = MainWindow()
+    install_error_dialog(window, handler.baseFilename if handler else None)
     window.show()
     for source in sources:
         window.open_path(source)
-    return int(app.exec())
+    try:
+        return int(app.exec())
+    finally:
+        sys.excepthook = previous_hook
+        if handler is not None:
+            logging.getLogger().removeHandler(handler)
+            handler.close()

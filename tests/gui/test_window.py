@@ -5,8 +5,10 @@ The real window is issue #6; these only make sure the frame and `run()` work.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication, QLabel
@@ -87,3 +89,26 @@ def test_pinscope_without_arguments_opens_the_window(qapp: QApplication) -> None
 
     assert status == 0
     assert "Pinscope" in shown
+
+
+def test_an_unexpected_error_opens_a_dialog_with_details(
+    qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    from pinscope.gui.app import install_error_dialog
+
+    window = MainWindow()
+    qtbot.addWidget(window)
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)  # restored after the test
+    install_error_dialog(window, "/tmp/pinscope-test.log")
+
+    try:
+        raise RuntimeError("boom")
+    except RuntimeError:
+        sys.excepthook(*sys.exc_info())
+
+    [box] = [w for w in window.findChildren(QMessageBox) if w.isVisible()]
+    assert "boom" in box.text() and "keeps running" in box.text()
+    assert "Traceback" in box.detailedText() and "Pinscope" in box.detailedText()
+    box.close()
