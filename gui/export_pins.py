@@ -9,6 +9,7 @@ refuses to write it.
 from __future__ import annotations
 
 import datetime as dt
+import html
 import logging
 import os
 import tempfile
@@ -29,6 +30,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QFontDatabase, QGuiApplication, QIcon
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QCheckBox,
     QComboBox,
     QDateEdit,
@@ -88,9 +90,7 @@ def severity_icon(severity: Severity) -> QIcon:
         Severity.ERROR: QStyle.StandardPixmap.SP_MessageBoxCritical,
         Severity.WARNING: QStyle.StandardPixmap.SP_MessageBoxWarning,
     }.get(severity, QStyle.StandardPixmap.SP_MessageBoxInformation)
-    style = QGuiApplication.instance().style()  # type: ignore[attr-defined]
-    icon: QIcon = style.standardIcon(pixmap)
-    return icon
+    return QApplication.style().standardIcon(pixmap)
 
 
 def atomic_write(path: Path, data: bytes) -> None:
@@ -174,9 +174,26 @@ class _PinsModel(QAbstractListModel):
             return None
         pin = self.pins[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
-            return f"{pin.value}  {pin.source}"
+            return f"{pin.value}\n{pin.source}"
         if role == Qt.ItemDataRole.ToolTipRole:
             return pin.source
+        return None
+
+
+class _FormatsModel(QAbstractListModel):
+    """The names of every pin format; the description as tooltip."""
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(FORMATS)
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = 0) -> Any:
+        if not index.isValid():
+            return None
+        chosen = list(FORMATS.values())[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return chosen.name
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return chosen.description
         return None
 
 
@@ -328,7 +345,7 @@ class ExportPinsPanel(QWidget):
         form.addWidget(self._build_domains())
         form.addWidget(self._build_backups())
         form.addWidget(self._build_policy())
-        form.addWidget(self._build_formats(), 1)
+        form.addStretch(1)
 
         inner = QWidget()
         inner.setLayout(form)
@@ -345,7 +362,7 @@ class ExportPinsPanel(QWidget):
         self.domain_view = QListView()
         self.domain_view.setObjectName("domains")
         self.domain_view.setModel(self.domains)
-        self.domain_view.setMaximumHeight(90)
+        self.domain_view.setMaximumHeight(72)
         self.domain_view.setEditTriggers(
             QAbstractItemView.EditTrigger.DoubleClicked
             | QAbstractItemView.EditTrigger.EditKeyPressed
@@ -379,7 +396,9 @@ class ExportPinsPanel(QWidget):
         self.backup_view = QListView()
         self.backup_view.setObjectName("backups")
         self.backup_view.setModel(self.backups)
-        self.backup_view.setMaximumHeight(80)
+        self.backup_view.setMaximumHeight(84)
+        self.backup_view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.backup_view.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.pasted = QPlainTextEdit()
         self.pasted.setObjectName("pastedBackup")
         self.pasted.setPlaceholderText("paste pins in any shape: base64, sha256/…, pin-sha256=…")
@@ -448,20 +467,23 @@ class ExportPinsPanel(QWidget):
         return box
 
     def _build_formats(self) -> QWidget:
+        """Every format as a chip that wraps to the panel's width; its description in the
+        tooltip and, once chosen, in the header above the preview."""
+        self.formats = _FormatsModel(self)
         self.format_view = QListView()
         self.format_view.setObjectName("formats")
-        self.formats = QStringListModel(
-            [f"{item.name} — {item.description}" for item in FORMATS.values()], self
-        )
         self.format_view.setModel(self.formats)
+        self.format_view.setFlow(QListView.Flow.LeftToRight)
+        self.format_view.setWrapping(True)
+        self.format_view.setResizeMode(QListView.ResizeMode.Adjust)
+        self.format_view.setSpacing(3)
+        self.format_view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.format_view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.format_view.setMinimumHeight(120)
         self.format_view.setCurrentIndex(self.formats.index(0))
         self.format_view.selectionModel().currentChanged.connect(self.refresh)
-        box = QGroupBox("Format")
-        layout = QVBoxLayout(box)
-        layout.addWidget(self.format_view)
-        return box
+        self.format_view.setMinimumHeight(self.format_view.sizeHintForRow(0) * 3 + 16)
+        self.format_view.setMaximumHeight(self.format_view.sizeHintForRow(0) * 4 + 20)
+        return self.format_view
 
     def _build_output(self) -> QWidget:
         self.preview = QPlainTextEdit()
@@ -481,6 +503,8 @@ class ExportPinsPanel(QWidget):
 
         self.output_title = QLabel()
         self.output_title.setObjectName("outputTitle")
+        self.output_title.setTextFormat(Qt.TextFormat.RichText)
+        self.output_title.setWordWrap(True)
         self.copy_button = QPushButton("Copy")
         self.copy_button.setObjectName("copy")
         self.copy_button.setToolTip("Copy the configuration to the clipboard")
@@ -505,6 +529,8 @@ class ExportPinsPanel(QWidget):
         top = QWidget()
         top_layout = QVBoxLayout(top)
         top_layout.setContentsMargins(0, 0, 0, 0)
+        top_layout.addWidget(QLabel("Format"))
+        top_layout.addWidget(self._build_formats())
         top_layout.addLayout(header)
         top_layout.addWidget(self.stack, 1)
         bottom = QWidget()
@@ -599,7 +625,7 @@ class ExportPinsPanel(QWidget):
         except ValueError as error:
             self._show_backup_problem(str(error))
             return
-        self._pasted_findings.extend(pasted.findings)
+        self._pasted_findings = list(pasted.findings)  # what the last paste said
         added = self.backups.add([_as_backup(pin) for pin in pasted.pins])
         self._show_backup_problem(None)
         self.pasted.clear()
@@ -683,18 +709,19 @@ class ExportPinsPanel(QWidget):
             return
         self._outcome = self._compute()
         outcome = self._outcome
-        name = self.current_format()
+        chosen = FORMATS[self.current_format()]
+        title = f"<b>{html.escape(chosen.name)}</b> — {html.escape(chosen.description)}"
         if outcome.rendered is not None:
             self.preview.setPlainText(outcome.rendered.text)
             self.stack.setCurrentWidget(self.preview)
             extra = len(outcome.rendered.files)
             more = f" and {extra} more file(s)" if extra else ""
-            self.output_title.setText(f"{name}: {outcome.rendered.filename}{more}")
+            self.output_title.setText(f"{title} → {outcome.rendered.filename}{more}")
         else:
             self.preview.clear()
             self.refusal.setText(f"Nothing to write: {outcome.refused}")
             self.stack.setCurrentWidget(self.refusal)
-            self.output_title.setText(f"{name}: not written")
+            self.output_title.setText(f"{title}: not written")
         self.copy_button.setEnabled(outcome.rendered is not None)
         self.save_button.setEnabled(outcome.rendered is not None)
         self.findings.set_findings(outcome.findings)
@@ -733,7 +760,7 @@ class ExportPinsPanel(QWidget):
             self.domain_names(),
             self.subdomains.isChecked(),
             self.backups.pins,
-            expires,  # type: ignore[arg-type]
+            expires,
             self.report_uri.text().strip() or None,
             _host(inspection),
         )
@@ -772,7 +799,7 @@ class ExportPinsPanel(QWidget):
                 atomic_write(target, data)
         except OSError as error:
             self.message.emit(f"Nothing saved: {error.strerror or error}")
-            self.output_title.setText(f"Could not save: {error.strerror or error}")
+            self.output_title.setText(html.escape(f"Could not save: {error.strerror or error}"))
             return
         written = [str(target) for target in targets]
         self.message.emit(f"saved {', '.join(written)}")

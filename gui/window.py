@@ -9,11 +9,12 @@ from pathlib import Path
 import cryptography
 import OpenSSL
 from PySide6 import __version__ as qt_version
-from PySide6.QtCore import QSortFilterProxyModel, Qt
+from PySide6.QtCore import QPoint, QSortFilterProxyModel, Qt
 from PySide6.QtGui import (
     QAction,
     QDragEnterEvent,
     QDropEvent,
+    QFontDatabase,
     QKeySequence,
     QStandardItem,
     QStandardItemModel,
@@ -21,29 +22,40 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
+    QDockWidget,
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
     QMainWindow,
+    QMenu,
     QMessageBox,
+    QPlainTextEdit,
     QPushButton,
     QSplitter,
     QStackedWidget,
     QTableView,
+    QTabWidget,
+    QToolBar,
     QTreeView,
     QVBoxLayout,
     QWidget,
 )
 
 from pinscope.core import __version__
+from pinscope.core.endpoint.report import story_lines
 from pinscope.core.errors import PasswordRequired, WrongPassword
 from pinscope.core.inspection import Inspection, inspect_bytes, inspect_path
 from pinscope.core.sources import Passwords
+from pinscope.gui.check_pins import CheckPinsPanel
+from pinscope.gui.connect_dialog import ConnectPanel
 from pinscope.gui.details import CertificateDetailsView
+from pinscope.gui.explain_panel import ExplainPanel
+from pinscope.gui.export_pins import ExportPinsPanel
 from pinscope.gui.models import (
     CERTIFICATE_ROLE,
+    COLUMNS,
     SORT_ROLE,
     CertificateRow,
     CertificatesModel,
@@ -130,6 +142,12 @@ class MainWindow(QMainWindow):
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.setColumnWidth(0, 260)
+        header = self.table.horizontalHeader()
+        header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        header.customContextMenuRequested.connect(self._choose_columns)
+        header.setToolTip("Right-click to choose the columns")
+        for hidden in ("SHA-256", "Serial"):
+            self.table.setColumnHidden(COLUMNS.index(hidden), True)
         self.filter = QLineEdit()
         self.filter.setPlaceholderText("Filter by subject, issuer, SAN, pin, fingerprint…")
         self.filter.setClearButtonEnabled(True)
@@ -175,7 +193,14 @@ class MainWindow(QMainWindow):
         top.setSizes([240, 620, 420])
         body = QSplitter(Qt.Orientation.Vertical)
         body.addWidget(top)
-        body.addWidget(self.findings_view)
+        self.handshake_view = QPlainTextEdit()
+        self.handshake_view.setObjectName("handshake")
+        self.handshake_view.setReadOnly(True)
+        self.handshake_view.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        self.bottom = QTabWidget()
+        self.bottom.addTab(self.findings_view, "Findings")
+        self.bottom.addTab(self.handshake_view, "Handshake")
+        body.addWidget(self.bottom)
         body.setSizes([560, 200])
 
         self.placeholder = QLabel(f"Pinscope {__version__}\n\n{EMPTY_TEXT}")
@@ -203,11 +228,62 @@ class MainWindow(QMainWindow):
         toolbar.setObjectName("main-toolbar")
         toolbar.addAction(open_action)
         toolbar.addAction(paste)
+        self._tools(toolbar)
         help_menu = self.menuBar().addMenu("&Help")
         about = QAction("&About Pinscope", self)
         about.triggered.connect(self.about)
         help_menu.addAction(about)
         self.open_action, self.paste_action = open_action, paste
+
+    def _tools(self, toolbar: QToolBar) -> None:
+        """Connect, export pins, check pins and explain: each a panel in a dock, opened from the
+        toolbar or its shortcut, usable while the rest of the window is."""
+        self.connect_panel = ConnectPanel()
+        self.connect_panel.connected.connect(self.add_inspection)
+        self.export_panel = ExportPinsPanel()
+        self.check_panel = CheckPinsPanel()
+        self.explain_panel = ExplainPanel()
+        self.explain_panel.connect_requested.connect(lambda: self.show_tool("Connect"))
+        for panel in (self.export_panel, self.check_panel):
+            panel.message.connect(self.statusBar().showMessage)
+        menu = self.menuBar().addMenu("&Tools")
+        self.docks: dict[str, QDockWidget] = {}
+        tools = (
+            ("Connect", self.connect_panel, "Ctrl+L", "Handshake with a TLS endpoint"),
+            ("Export pins", self.export_panel, "Ctrl+E", "Write a pin configuration"),
+            ("Check pins", self.check_panel, "Ctrl+K", "Check a pin configuration"),
+            ("Explain", self.explain_panel, "Ctrl+Shift+E", "Explain a pasted error message"),
+        )
+        for name, panel, shortcut, tip in tools:
+            dock = QDockWidget(name, self)
+            dock.setObjectName(f"dock-{name.lower().replace(' ', '-')}")
+            dock.setWidget(panel)
+            dock.hide()
+            self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+            self.docks[name] = dock
+            action = QAction(name, self)
+            action.setShortcut(QKeySequence(shortcut))
+            action.setToolTip(f"{tip} ({shortcut})")
+            action.triggered.connect(lambda _=False, n=name: self.show_tool(n))
+            menu.addAction(action)
+            toolbar.addAction(action)
+        for one, other in zip(
+            list(self.docks.values()), list(self.docks.values())[1:], strict=False
+        ):
+            self.tabifyDockWidget(one, other)
+
+    def show_tool(self, name: str) -> None:
+        """Show one tool's dock, with the loaded sources handed to the pin panels."""
+        readable = [i for i in self.inspections if i.source is not None]
+        if name == "Export pins":
+            self.export_panel.set_inspections(readable)
+        elif name == "Check pins":
+            self.check_panel.set_inspections(readable)
+        dock = self.docks[name]
+        dock.show()
+        dock.raise_()
+        if self.stack.currentIndex() == 0:
+            self.stack.setCurrentIndex(1)
 
     def about_text(self) -> str:
         openssl = OpenSSL.SSL.OpenSSL_version(OpenSSL.SSL.OPENSSL_VERSION).decode()
@@ -312,6 +388,9 @@ class MainWindow(QMainWindow):
         self.certificates.set_source(inspection.source if inspection else None)
         self.findings.set_findings(inspection.findings if inspection else ())
         self.details.show_certificate(None)
+        endpoint = inspection.endpoint if inspection else None
+        self.bottom.setTabEnabled(1, endpoint is not None)
+        self.handshake_view.setPlainText("\n".join(story_lines(endpoint)) if endpoint else "")
         if self.proxy.rowCount() > 0:
             self.table.selectRow(0)
 
@@ -338,6 +417,15 @@ class MainWindow(QMainWindow):
         row = self.certificates.row_of(sha256) if sha256 else None
         if row is not None:
             self.table.selectRow(self.proxy.mapFromSource(self.certificates.index(row, 0)).row())
+
+    def _choose_columns(self, position: QPoint) -> None:
+        menu = QMenu(self)
+        for number, name in enumerate(COLUMNS):
+            action = menu.addAction(name)
+            action.setCheckable(True)
+            action.setChecked(not self.table.isColumnHidden(number))
+            action.toggled.connect(lambda shown, n=number: self.table.setColumnHidden(n, not shown))
+        menu.popup(self.table.horizontalHeader().mapToGlobal(position))
 
     # ---- drag and drop -----------------------------------------------------------------------
 

@@ -14,6 +14,7 @@ from pytestqt.qtbot import QtBot
 from pinscope.gui.window import MainWindow
 from tests.conftest import DATA, PASSWORDS
 
+
 @pytest.fixture
 def window(qtbot: QtBot) -> MainWindow:
     shown = MainWindow()
@@ -156,3 +157,58 @@ def test_main_views_render(qtbot: QtBot, window: MainWindow, tmp_path: Path) -> 
     image.save(str(tmp_path / "chain.png"))
 
     assert image.width() >= 1000 and not image.isNull()
+
+
+def test_tools_open_in_docks_from_their_shortcuts(window: MainWindow) -> None:
+    for name in ("Connect", "Export pins", "Check pins", "Explain"):
+        window.show_tool(name)
+        assert window.docks[name].isVisible()
+
+
+def test_an_endpoint_connected_from_the_panel_shows_its_handshake(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    from pinscope.core.checks import CheckContext
+    from pinscope.core.endpoint.handshake import ConnectOptions
+    from pinscope.core.endpoint.probe import inspect_endpoint
+    from pinscope.core.endpoint.target import Target
+    from pinscope.core.inspection import Settings
+    from tests.core import minting
+    from tests.core.endpoint.servers import ServerConfig, serving
+
+    chain = minting.mint_chain("gui.test", prefix="GUI")
+    config = ServerConfig(
+        chain=[chain.leaf.certificate, chain.intermediate.certificate], key=chain.leaf.key
+    )
+    with serving(config) as server:
+        inspection = inspect_endpoint(
+            Target("127.0.0.1", server.port),
+            ConnectOptions(sni="gui.test", timeout=3),
+            Settings(CheckContext(host="gui.test"), ()),
+        )
+    window.connect_panel.connected.emit(inspection)
+
+    qtbot.waitUntil(lambda: window.sources.rowCount() == 1, timeout=5_000)
+    assert window.bottom.isTabEnabled(1)
+    story = window.handshake_view.toPlainText()
+    assert "negotiated   TLSv1.3" in story
+    assert "received     2 certificates" in story
+    assert column(window, "Subject")[0] == "CN=gui.test"
+
+
+def test_columns_can_be_hidden_and_shown(qtbot: QtBot, window: MainWindow) -> None:
+    from pinscope.gui.models import COLUMNS
+
+    opened(qtbot, window, DATA / "chain.pem")
+    sha256 = COLUMNS.index("SHA-256")
+    assert window.table.isColumnHidden(sha256)  # hidden until asked for
+
+    window._choose_columns(QPoint(5, 5))
+    from PySide6.QtWidgets import QMenu
+
+    [menu] = [m for m in window.findChildren(QMenu) if m.isVisible()]
+    [action] = [a for a in menu.actions() if a.text() == "SHA-256"]
+    action.trigger()
+
+    assert not window.table.isColumnHidden(sha256)
+    menu.close()
