@@ -107,10 +107,13 @@ class CertificateDetailsView(QTabWidget):
         self.pem = QPlainTextEdit()
         self.pem.setReadOnly(True)
         copy = QPushButton("Copy PEM")
-        copy.clicked.connect(lambda: _copy(self.pem.toPlainText()))
+        copy.clicked.connect(self._copy_pem)
         layout.addWidget(self.pem)
         layout.addWidget(copy)
         return tab
+
+    def _copy_pem(self) -> None:
+        _copy(self.pem.toPlainText())
 
     def show_certificate(
         self,

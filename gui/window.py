@@ -243,7 +243,7 @@ class MainWindow(QMainWindow):
         self.export_panel = ExportPinsPanel()
         self.check_panel = CheckPinsPanel()
         self.explain_panel = ExplainPanel()
-        self.explain_panel.connect_requested.connect(lambda: self.show_tool("Connect"))
+        self.explain_panel.connect_requested.connect(self._show_connect)
         for panel in (self.export_panel, self.check_panel):
             panel.message.connect(self.statusBar().showMessage)
         menu = self.menuBar().addMenu("&Tools")
@@ -264,13 +264,22 @@ class MainWindow(QMainWindow):
             action = QAction(name, self)
             action.setShortcut(QKeySequence(shortcut))
             action.setToolTip(f"{tip} ({shortcut})")
-            action.triggered.connect(lambda _=False, n=name: self.show_tool(n))
+            action.setData(name)
+            action.triggered.connect(self._tool_triggered)
             menu.addAction(action)
             toolbar.addAction(action)
         for one, other in zip(
             list(self.docks.values()), list(self.docks.values())[1:], strict=False
         ):
             self.tabifyDockWidget(one, other)
+
+    def _show_connect(self) -> None:
+        self.show_tool("Connect")
+
+    def _tool_triggered(self) -> None:
+        action = self.sender()
+        if isinstance(action, QAction):
+            self.show_tool(str(action.data()))
 
     def show_tool(self, name: str) -> None:
         """Show one tool's dock, with the loaded sources handed to the pin panels."""

@@ -76,6 +76,10 @@ def run_in_background(
     def finished_with(callback: Callable[[Any], None] | None) -> Callable[[Any], None]:
         def deliver(value: Any) -> None:
             _running.discard(job)
+            # Break the job ↔ closure cycle now, on the GUI thread, so that the cycle
+            # collector never frees Qt objects from a worker thread later.
+            job.signals.result.disconnect()
+            job.signals.error.disconnect()
             if callback is not None:
                 callback(value)
 
