@@ -71,6 +71,7 @@ def install_error_dialog(window: MainWindow, log_path: str | None) -> None:
 def run(sources: list[str]) -> int:
     """Open the window and run the event loop until it closes."""
     app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setOrganizationName("Pinscope")
     app.setApplicationName("Pinscope")
     app.setApplicationVersion(__version__)
     handler = _configure_logging()

@@ -3,13 +3,14 @@ certificate on the right, the findings below. Files load on worker threads."""
 
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
 
 import cryptography
 import OpenSSL
 from PySide6 import __version__ as qt_version
-from PySide6.QtCore import QPoint, QSortFilterProxyModel, Qt
+from PySide6.QtCore import QPoint, QSettings, QSortFilterProxyModel, Qt
 from PySide6.QtGui import (
     QAction,
     QDragEnterEvent,
@@ -43,9 +44,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from pinscope.core import __version__
+from pinscope.core import __version__, report
+from pinscope.core.endpoint.identity import identity_from_source
 from pinscope.core.endpoint.report import story_lines
-from pinscope.core.errors import PasswordRequired, WrongPassword
+from pinscope.core.errors import LoadError, PasswordRequired, WrongPassword
 from pinscope.core.inspection import Inspection, inspect_bytes, inspect_path
 from pinscope.core.sources import Passwords
 from pinscope.gui.check_pins import CheckPinsPanel
@@ -72,6 +74,8 @@ EMPTY_TEXT = (
     "or paste PEM text (Ctrl+V)."
 )
 SOURCE_ROLE = Qt.ItemDataRole.UserRole + 10
+RECENT_KEY = "recent-files"
+RECENT_COUNT = 10
 
 
 class PasswordBar(QWidget):
@@ -184,7 +188,17 @@ class MainWindow(QMainWindow):
         middle_layout = QVBoxLayout(middle)
         middle_layout.setContentsMargins(0, 0, 0, 0)
         middle_layout.addWidget(self.filter)
-        middle_layout.addWidget(self.table)
+        self.chain = QStandardItemModel()
+        self.chain_view = QTreeView()
+        self.chain_view.setObjectName("chain")
+        self.chain_view.setModel(self.chain)
+        self.chain_view.setHeaderHidden(True)
+        self.chain_view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        table_and_chain = QSplitter(Qt.Orientation.Vertical)
+        table_and_chain.addWidget(self.table)
+        table_and_chain.addWidget(self.chain_view)
+        table_and_chain.setSizes([420, 140])
+        middle_layout.addWidget(table_and_chain)
 
         top = QSplitter(Qt.Orientation.Horizontal)
         top.addWidget(left)
@@ -222,7 +236,16 @@ class MainWindow(QMainWindow):
         quit_action = QAction("&Quit", self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
-        for action in (open_action, paste, quit_action):
+        self.recent_menu = QMenu("Open &Recent", self)
+        self.recent_menu.aboutToShow.connect(self._fill_recent)
+        copy_text = QAction("Copy &Report", self)
+        copy_text.setShortcut(QKeySequence("Ctrl+Shift+C"))
+        copy_text.triggered.connect(self.copy_report)
+        copy_json = QAction("Copy Report as &JSON", self)
+        copy_json.triggered.connect(self.copy_report_json)
+        menu.addAction(open_action)
+        menu.addMenu(self.recent_menu)
+        for action in (paste, copy_text, copy_json, quit_action):
             menu.addAction(action)
         toolbar = self.addToolBar("Main")
         toolbar.setObjectName("main-toolbar")
@@ -356,6 +379,9 @@ class MainWindow(QMainWindow):
                 child.setData(len(self.inspections) - 1, SOURCE_ROLE)
                 item.appendRow(child)
         self.sources.appendRow(item)
+        if path is not None and inspection.source is not None:
+            self._remember(path)
+        self._offer_identities()
         self.stack.setCurrentIndex(1)
         self.sources_view.setCurrentIndex(item.index())
         self.sources_view.expand(item.index())
@@ -397,6 +423,7 @@ class MainWindow(QMainWindow):
         self.certificates.set_source(inspection.source if inspection else None)
         self.findings.set_findings(inspection.findings if inspection else ())
         self.details.show_certificate(None)
+        self._show_chain(inspection)
         endpoint = inspection.endpoint if inspection else None
         self.bottom.setTabEnabled(1, endpoint is not None)
         self.handshake_view.setPlainText("\n".join(story_lines(endpoint)) if endpoint else "")
@@ -435,6 +462,84 @@ class MainWindow(QMainWindow):
             action.setChecked(not self.table.isColumnHidden(number))
             action.toggled.connect(lambda shown, n=number: self.table.setColumnHidden(n, not shown))
         menu.popup(self.table.horizontalHeader().mapToGlobal(position))
+
+    def _show_chain(self, inspection: Inspection | None) -> None:
+        """The validated path leaf first, each certificate under the one it was issued to,
+        marked ✔ valid, ✖ expired or not yet valid, ? not reached."""
+        self.chain.clear()
+        validation = inspection.validation if inspection is not None else None
+        if validation is None:
+            return
+        now = validation.at
+        given = {cert.sha256 for cert in (*validation.given, validation.path.certificates[0])}
+        parent = self.chain.invisibleRootItem()
+        for cert in validation.path.certificates:
+            details = cert.details
+            mark = "\u2714" if details.not_before <= now <= details.not_after else "\u2716"
+            origin = "" if cert.sha256 in given else "  (from the trust store)"
+            item = QStandardItem(f"{mark} {cert.short_name}{origin}")
+            item.setToolTip(details.subject)
+            parent.appendRow(item)
+            parent = item
+        if not validation.path.complete:
+            parent.appendRow(QStandardItem("? issuer not found"))
+        verdict = "trusted" if validation.trusted else "NOT trusted"
+        self.chain.setHorizontalHeaderLabels([verdict])
+        self.chain_view.expandAll()
+
+    # ---- report, recent files, client identities ---------------------------------------------
+
+    def copy_report(self) -> None:
+        inspection = self.current_inspection()
+        if inspection is not None:
+            QApplication.clipboard().setText(report.text_report([inspection]))
+            self.statusBar().showMessage("Report copied")
+
+    def copy_report_json(self) -> None:
+        inspection = self.current_inspection()
+        if inspection is not None:
+            text = json.dumps(report.document([inspection]), indent=2, ensure_ascii=False)
+            QApplication.clipboard().setText(text)
+            self.statusBar().showMessage("JSON report copied")
+
+    def recent_files(self) -> list[str]:
+        value = QSettings().value(RECENT_KEY, [])
+        return [str(path) for path in value] if isinstance(value, list) else []
+
+    def _remember(self, path: str) -> None:
+        absolute = str(Path(path).resolve())
+        recent = [absolute, *(p for p in self.recent_files() if p != absolute)][:RECENT_COUNT]
+        QSettings().setValue(RECENT_KEY, recent)
+
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        for path in self.recent_files():
+            action = self.recent_menu.addAction(path)
+            action.setData(path)
+            action.triggered.connect(self._open_recent)
+        self.recent_menu.setEnabled(True)
+
+    def _open_recent(self) -> None:
+        action = self.sender()
+        if isinstance(action, QAction):
+            self.open_path(str(action.data()))
+
+    def _offer_identities(self) -> None:
+        """Every loaded certificate with its private key, for the Connect panel."""
+        identities = []
+        for inspection in self.inspections:
+            source = inspection.source
+            if source is None:
+                continue
+            for entry in source.entries:
+                if entry.private_key is None or entry.private_key.key is None:
+                    continue
+                try:
+                    identity = identity_from_source(source, entry.alias)
+                except LoadError:
+                    continue
+                identities.append((f"{Path(source.name).name}: {entry.alias}", identity))
+        self.connect_panel.set_identities(identities)
 
     # ---- drag and drop -----------------------------------------------------------------------
 

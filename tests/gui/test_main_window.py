@@ -212,3 +212,46 @@ def test_columns_can_be_hidden_and_shown(qtbot: QtBot, window: MainWindow) -> No
 
     assert not window.table.isColumnHidden(sha256)
     menu.close()
+
+
+def test_the_chain_is_shown_leaf_first_with_marks(qtbot: QtBot, window: MainWindow) -> None:
+    opened(qtbot, window, DATA / "chain.pem")
+
+    leaf = window.chain.item(0)
+    intermediate = leaf.child(0)
+    root = intermediate.child(0)
+    assert leaf.text() == "\u2714 api.example.test"
+    assert intermediate.text() == "\u2714 Pinscope Test Issuing CA"
+    assert root.text().startswith("\u2714 Pinscope Test Root")
+
+
+def test_copy_report_puts_the_text_report_on_the_clipboard(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    opened(qtbot, window, DATA / "chain.pem")
+
+    window.copy_report()
+    text = QApplication.clipboard().text()
+    assert text.startswith("tests/data/chain.pem") or "chain.pem" in text.splitlines()[0]
+    assert "SPKI pin" in text
+
+    window.copy_report_json()
+    assert '"sources"' in QApplication.clipboard().text()
+
+
+def test_opened_files_are_remembered_without_passwords(qtbot: QtBot, window: MainWindow) -> None:
+    window.open_path(str(DATA / "p12-aes.p12"), PASSWORDS["p12-aes.p12"])
+    qtbot.waitUntil(lambda: window.sources.rowCount() == 1, timeout=10_000)
+
+    assert window.recent_files() == [str((DATA / "p12-aes.p12").resolve())]
+    window._fill_recent()
+    assert [a.text() for a in window.recent_menu.actions()] == window.recent_files()
+
+
+def test_a_loaded_key_is_offered_as_client_certificate(qtbot: QtBot, window: MainWindow) -> None:
+    window.open_path(str(DATA / "p12-aes.p12"), PASSWORDS["p12-aes.p12"])
+    qtbot.waitUntil(lambda: window.sources.rowCount() == 1, timeout=10_000)
+
+    combo = window.connect_panel.client_source
+    labels = [combo.itemText(i) for i in range(combo.count())]
+    assert any(label.startswith("p12-aes.p12: ") for label in labels)
