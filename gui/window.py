@@ -45,6 +45,7 @@ from PySide6.QtWidgets import (
 )
 
 from pinscope.core import __version__, report
+from pinscope.core.chain import Validation
 from pinscope.core.endpoint.identity import identity_from_source
 from pinscope.core.endpoint.report import story_lines
 from pinscope.core.errors import LoadError, PasswordRequired, WrongPassword
@@ -446,6 +447,8 @@ class MainWindow(QMainWindow):
             None,
         )
         self.details.show_certificate(row.certificate, validation, list(inspection.findings))
+        if validation is not None:
+            self._show_path(validation)
 
     def _finding_clicked(self) -> None:
         finding = self.findings_view.currentIndex().data(CERTIFICATE_ROLE)
@@ -466,8 +469,10 @@ class MainWindow(QMainWindow):
     def _show_chain(self, inspection: Inspection | None) -> None:
         """The validated path leaf first, each certificate under the one it was issued to,
         marked ✔ valid, ✖ expired or not yet valid, ? not reached."""
+        self._show_path(inspection.validation if inspection is not None else None)
+
+    def _show_path(self, validation: Validation | None) -> None:
         self.chain.clear()
-        validation = inspection.validation if inspection is not None else None
         if validation is None:
             return
         now = validation.at
@@ -482,7 +487,9 @@ class MainWindow(QMainWindow):
             parent.appendRow(item)
             parent = item
         if not validation.path.complete:
-            parent.appendRow(QStandardItem("? issuer not found"))
+            last = validation.path.last.details
+            ending = "in no trust store" if last.self_signed else "? its issuer was not found"
+            parent.appendRow(QStandardItem(ending))
         verdict = "trusted" if validation.trusted else "NOT trusted"
         self.chain.setHorizontalHeaderLabels([verdict])
         self.chain_view.expandAll()

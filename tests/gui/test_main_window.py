@@ -255,3 +255,18 @@ def test_a_loaded_key_is_offered_as_client_certificate(qtbot: QtBot, window: Mai
     combo = window.connect_panel.client_source
     labels = [combo.itemText(i) for i in range(combo.count())]
     assert any(label.startswith("p12-aes.p12: ") for label in labels)
+
+
+def test_the_chain_follows_the_selected_keystore_entry(qtbot: QtBot, window: MainWindow) -> None:
+    window.open_path(str(DATA / "keystore.jks"), PASSWORDS["keystore.jks"])
+    qtbot.waitUntil(lambda: window.sources.rowCount() == 1, timeout=10_000)
+
+    subjects = column(window, "Subject")
+    window.table.selectRow(subjects.index("CN=api.example.test"))
+
+    leaf = window.chain.item(0)
+    assert leaf.text() == "\u2714 api.example.test"
+    assert leaf.child(0).text() == "\u2714 Pinscope Test Issuing CA"
+
+    window.table.selectRow(subjects.index("CN=other.example.test"))
+    assert window.chain.item(0).child(0).text() == "in no trust store"
