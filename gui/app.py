@@ -15,6 +15,7 @@ from PySide6.QtCore import QStandardPaths
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from pinscope.core import __version__
+from pinscope.gui.settings import apply_theme
 from pinscope.gui.window import MainWindow
 
 __all__ = ["MainWindow", "install_error_dialog", "log_folder", "run"]
@@ -77,6 +78,8 @@ def run(sources: list[str]) -> int:
     handler = _configure_logging()
     previous_hook = sys.excepthook
     window = MainWindow()
+    if window.preferences.theme != "system":
+        apply_theme(app, window.preferences.theme)
     install_error_dialog(window, handler.baseFilename if handler else None)
     window.show()
     for source in sources:

@@ -45,13 +45,18 @@ from PySide6.QtWidgets import (
 )
 
 from pinscope.core import __version__, report
+from pinscope.core.aia import IssuerFetcher
+from pinscope.core.certificate import Certificate
 from pinscope.core.chain import Validation
+from pinscope.core.checks import CheckContext
 from pinscope.core.endpoint.identity import identity_from_source
 from pinscope.core.endpoint.report import story_lines
 from pinscope.core.errors import LoadError, PasswordRequired, WrongPassword
-from pinscope.core.inspection import Inspection, inspect_bytes, inspect_path
+from pinscope.core.inspection import Inspection, Settings, inspect_bytes, inspect_path
 from pinscope.core.sources import Passwords
+from pinscope.core.trust import load_trust_stores
 from pinscope.gui.check_pins import CheckPinsPanel
+from pinscope.gui.compare import CompareWidget
 from pinscope.gui.connect_dialog import ConnectPanel
 from pinscope.gui.details import CertificateDetailsView
 from pinscope.gui.explain_panel import ExplainPanel
@@ -64,6 +69,7 @@ from pinscope.gui.models import (
     CertificatesModel,
     FindingsModel,
 )
+from pinscope.gui.settings import Preferences, SettingsDialog, apply_theme, load_preferences
 from pinscope.gui.worker import run_in_background
 
 logger = logging.getLogger(__name__)
@@ -77,6 +83,13 @@ EMPTY_TEXT = (
 SOURCE_ROLE = Qt.ItemDataRole.UserRole + 10
 RECENT_KEY = "recent-files"
 RECENT_COUNT = 10
+
+
+def settings_for(prefs: Preferences) -> Settings:
+    """How files are judged under the user's preferences (runs on the worker thread)."""
+    stores = load_trust_stores(prefs.trust_store)
+    fetcher = IssuerFetcher() if prefs.fetch_missing else None
+    return Settings(CheckContext(warn_days=prefs.warn_days), tuple(stores), fetcher)
 
 
 class PasswordBar(QWidget):
@@ -117,6 +130,7 @@ class MainWindow(QMainWindow):
         self.resize(1280, 800)
         self.setAcceptDrops(True)
         self.inspections: list[Inspection] = []
+        self.preferences = load_preferences(QSettings())
 
         self.sources = QStandardItemModel()
         self.sources.setHorizontalHeaderLabels(["Sources"])
@@ -147,6 +161,8 @@ class MainWindow(QMainWindow):
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.setColumnWidth(0, 260)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(self._table_menu)
         header = self.table.horizontalHeader()
         header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         header.customContextMenuRequested.connect(self._choose_columns)
@@ -267,6 +283,8 @@ class MainWindow(QMainWindow):
         self.export_panel = ExportPinsPanel()
         self.check_panel = CheckPinsPanel()
         self.explain_panel = ExplainPanel()
+        self.compare = CompareWidget()
+        self.compare_left: Certificate | None = None
         self.explain_panel.connect_requested.connect(self._show_connect)
         for panel in (self.export_panel, self.check_panel):
             panel.message.connect(self.statusBar().showMessage)
@@ -277,6 +295,7 @@ class MainWindow(QMainWindow):
             ("Export pins", self.export_panel, "Ctrl+E", "Write a pin configuration"),
             ("Check pins", self.check_panel, "Ctrl+K", "Check a pin configuration"),
             ("Explain", self.explain_panel, "Ctrl+Shift+E", "Explain a pasted error message"),
+            ("Compare", self.compare, "Ctrl+Shift+D", "Compare two certificates field by field"),
         )
         for name, panel, shortcut, tip in tools:
             dock = QDockWidget(name, self)
@@ -292,6 +311,11 @@ class MainWindow(QMainWindow):
             action.triggered.connect(self._tool_triggered)
             menu.addAction(action)
             toolbar.addAction(action)
+        settings_action = QAction("&Settings…", self)
+        settings_action.setShortcut(QKeySequence.StandardKey.Preferences)
+        settings_action.triggered.connect(self.open_settings)
+        menu.addSeparator()
+        menu.addAction(settings_action)
         for one, other in zip(
             list(self.docks.values()), list(self.docks.values())[1:], strict=False
         ):
@@ -339,8 +363,9 @@ class MainWindow(QMainWindow):
         """Read `path` on a worker thread; it appears in the sources when read."""
         self.statusBar().showMessage(f"Reading {Path(path).name}…")
         passwords = Passwords(password=password)
+        prefs = self.preferences
         run_in_background(
-            lambda: inspect_path(path, passwords),
+            lambda: inspect_path(path, passwords, settings=settings_for(prefs)),
             lambda inspection: self._loaded(inspection, path, password is not None),
             lambda error: self._failed(path, error),
         )
@@ -493,6 +518,49 @@ class MainWindow(QMainWindow):
         verdict = "trusted" if validation.trusted else "NOT trusted"
         self.chain.setHorizontalHeaderLabels([verdict])
         self.chain_view.expandAll()
+
+    # ---- settings and comparison -------------------------------------------------------------
+
+    def open_settings(self) -> None:
+        dialog = SettingsDialog(QSettings(), self)
+        dialog.preferences_saved.connect(self.apply_preferences)
+        dialog.open()
+
+    def apply_preferences(self, prefs: Preferences) -> None:
+        """Theme, expiry warning and trust store for what is opened from now on."""
+        self.preferences = prefs
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            apply_theme(app, prefs.theme)
+        self.certificates.warn_days = prefs.warn_days
+        self.connect_panel.set_trust_store(prefs.trust_store)
+        self.connect_panel.set_warn_days(prefs.warn_days)
+        self._source_selected()
+
+    def _table_menu(self, position: QPoint) -> None:
+        index = self.table.indexAt(position)
+        row = index.data(CERTIFICATE_ROLE) if index.isValid() else None
+        if not isinstance(row, CertificateRow):
+            return
+        self._menu_row = row
+        menu = QMenu(self)
+        menu.addAction("Compare: use as left", self._set_compare_left)
+        compare = menu.addAction("Compare with left", self._compare_with_left)
+        compare.setEnabled(self.compare_left is not None)
+        menu.addAction("Copy SPKI pin", self._copy_menu_pin)
+        menu.popup(self.table.viewport().mapToGlobal(position))
+
+    def _set_compare_left(self) -> None:
+        self.compare_left = self._menu_row.certificate
+        self.statusBar().showMessage(f"Compare: {self.compare_left.short_name} on the left")
+
+    def _compare_with_left(self) -> None:
+        if self.compare_left is not None:
+            self.compare.set_certificates(self.compare_left, self._menu_row.certificate)
+            self.show_tool("Compare")
+
+    def _copy_menu_pin(self) -> None:
+        QApplication.clipboard().setText(self._menu_row.certificate.details.public_key.spki_sha256)
 
     # ---- report, recent files, client identities ---------------------------------------------
 

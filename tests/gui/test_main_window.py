@@ -11,6 +11,7 @@ from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
+from pinscope.gui.models import CERTIFICATE_ROLE
 from pinscope.gui.window import MainWindow
 from tests.conftest import DATA, PASSWORDS
 
@@ -270,3 +271,43 @@ def test_the_chain_follows_the_selected_keystore_entry(qtbot: QtBot, window: Mai
 
     window.table.selectRow(subjects.index("CN=other.example.test"))
     assert window.chain.item(0).child(0).text() == "in no trust store"
+
+
+def test_settings_change_the_expiry_warning_and_persist(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path
+) -> None:
+    import datetime as dt
+    from dataclasses import replace
+
+    from PySide6.QtCore import QSettings
+
+    from pinscope.gui.settings import load_preferences, save_preferences
+    from tests.core import minting
+
+    soon = dt.datetime.now(dt.UTC) + dt.timedelta(days=60)
+    leaf = minting.mint_leaf(minting.mint_ca("Settings CA"), "soon.test", not_after=soon)
+    path = tmp_path / "soon.pem"
+    path.write_bytes(leaf.pem)
+    prefs = replace(window.preferences, warn_days=90, trust_store="none")
+    save_preferences(QSettings(), prefs)
+    window.apply_preferences(load_preferences(QSettings()))
+    opened(qtbot, window, path)
+
+    assert column(window, "Status")[0] == "expiring"  # 59 days left, warned from 90
+    assert "not judged" in window.details.summary.toPlainText()  # no trust store
+
+
+def test_two_certificates_are_compared_from_the_table_menu(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    opened(qtbot, window, DATA / "chain.pem")
+    subjects = column(window, "Subject")
+    rows = window.table.model()
+
+    window._menu_row = rows.index(subjects.index("CN=api.example.test"), 0).data(CERTIFICATE_ROLE)
+    window._set_compare_left()
+    window._menu_row = rows.index(0, 0).data(CERTIFICATE_ROLE)
+    window._compare_with_left()
+
+    assert window.docks["Compare"].isVisible()
+    assert window.compare.verdict.text().startswith("Same key")
