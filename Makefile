@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 RUN_STAMP := $(VENV)/.installed-run
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: run test lint format bench clean
+.PHONY: run test lint format bench screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Pinscope needs Python 3.11 or newer")'
@@ -39,6 +39,11 @@ format: $(TEST_STAMP)
 bench: $(RUN_STAMP)
 	$(BIN)/python bench/inspect_bundle.py
 	$(BIN)/python bench/connect_loopback.py
+	$(BIN)/python bench/gui_responsiveness.py
+
+# The README's pictures: the main views rendered offscreen to docs/screenshots/.
+screenshots: $(TEST_STAMP)
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m tools.screenshots
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis

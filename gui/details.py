@@ -11,6 +11,7 @@ import datetime as dt
 import html
 
 from cryptography.hazmat.primitives.serialization import Encoding
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QApplication,
     QFormLayout,
@@ -51,7 +52,7 @@ USAGE_WORDS = {
 
 def _rows(rows: list[tuple[str, str]]) -> str:
     cells = "".join(
-        f"<tr><td style='padding-right:12px;color:palette(mid)'><b>{html.escape(k)}</b></td>"
+        f"<tr><td style='padding-right:12px'><b>{html.escape(k)}</b></td>"
         f"<td>{html.escape(v)}</td></tr>"
         for k, v in rows
     )
@@ -63,6 +64,8 @@ class CertificateDetailsView(QTabWidget):
 
     def __init__(self) -> None:
         super().__init__()
+        self.setUsesScrollButtons(False)
+        self.setElideMode(Qt.TextElideMode.ElideRight)
         self.summary = QTextBrowser()
         self.lifetime = QProgressBar()
         self.lifetime.setTextVisible(True)

@@ -83,6 +83,8 @@ EMPTY_TEXT = (
 SOURCE_ROLE = Qt.ItemDataRole.UserRole + 10
 RECENT_KEY = "recent-files"
 RECENT_COUNT = 10
+LISTED_ENTRIES = 200
+"""Entries listed under a source in the tree; a bundle of thousands shows them in the table."""
 
 
 def settings_for(prefs: Preferences) -> Settings:
@@ -400,10 +402,15 @@ class MainWindow(QMainWindow):
         item.setData(len(self.inspections) - 1, SOURCE_ROLE)
         item.setToolTip(str(error) if error else inspection.name)
         if inspection.source is not None:
-            for entry in inspection.source.entries:
+            entries = inspection.source.entries
+            for entry in entries[:LISTED_ENTRIES]:
                 child = QStandardItem(f"{entry.alias}  ({entry.type.value})")
                 child.setData(len(self.inspections) - 1, SOURCE_ROLE)
                 item.appendRow(child)
+            if len(entries) > LISTED_ENTRIES:
+                more = QStandardItem(f"… {len(entries) - LISTED_ENTRIES} more (see the table)")
+                more.setData(len(self.inspections) - 1, SOURCE_ROLE)
+                item.appendRow(more)
         self.sources.appendRow(item)
         if path is not None and inspection.source is not None:
             self._remember(path)
@@ -435,7 +442,8 @@ class MainWindow(QMainWindow):
         if inspection.source is None:
             return f"{inspection.name}: {inspection.error}"
         count = len(inspection.source.certificates())
-        return f"{inspection.name}: {count} certificate(s), {len(inspection.findings)} finding(s)"
+        name = Path(inspection.name).name
+        return f"{name}: {count} certificate(s), {len(inspection.findings)} finding(s)"
 
     # ---- selection ---------------------------------------------------------------------------
 
@@ -448,13 +456,16 @@ class MainWindow(QMainWindow):
         inspection = self.current_inspection()
         self.certificates.set_source(inspection.source if inspection else None)
         self.findings.set_findings(inspection.findings if inspection else ())
-        self.details.show_certificate(None)
+        if self.findings.rowCount() <= LISTED_ENTRIES:  # measuring thousands of rows stalls
+            self.findings_view.resizeRowsToContents()
         self._show_chain(inspection)
         endpoint = inspection.endpoint if inspection else None
         self.bottom.setTabEnabled(1, endpoint is not None)
         self.handshake_view.setPlainText("\n".join(story_lines(endpoint)) if endpoint else "")
         if self.proxy.rowCount() > 0:
             self.table.selectRow(0)
+        else:
+            self.details.show_certificate(None)
 
     def _certificate_selected(self) -> None:
         index = self.table.currentIndex()

@@ -7,6 +7,7 @@ GUI thread. The owner connects the slots; the worker knows nothing of widgets.
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 from collections.abc import Callable
@@ -39,6 +40,7 @@ class Job(QRunnable):
         self.setAutoDelete(False)
 
     def run(self) -> None:
+        _collector_paused()
         try:
             outcome = self.function()
         except Exception as error:  # handed to the GUI thread as data
@@ -48,6 +50,8 @@ class Job(QRunnable):
             else:
                 self.signals.error.emit(error)
             return
+        finally:
+            _collector_resumed()
         if self.cancelled.is_set():
             _running.discard(self)
         else:
@@ -58,6 +62,28 @@ class Job(QRunnable):
 
 
 _running: set[Job] = set()
+
+# A big file builds many objects that live on; full collections while it loads hold the
+# interpreter lock for 100 ms and more and stall the window. The collector waits while jobs
+# run, and what they built is then frozen out of later collections.
+_collector_lock = threading.Lock()
+_jobs_collecting = 0
+
+
+def _collector_paused() -> None:
+    global _jobs_collecting
+    with _collector_lock:
+        _jobs_collecting += 1
+        gc.disable()
+
+
+def _collector_resumed() -> None:
+    global _jobs_collecting
+    with _collector_lock:
+        _jobs_collecting -= 1
+        if _jobs_collecting == 0:
+            gc.freeze()
+            gc.enable()
 
 
 def run_in_background(

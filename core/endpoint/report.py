@@ -188,7 +188,7 @@ def _client_auth_lines(report: EndpointReport) -> list[str]:
     listed = "; ".join(names) if names else "(the request names no CAs)"
     client = handshake.options.client
     sent = f"sent {client.label}" if handshake.client_certificate_sent and client else "none sent"
-    return [f"  client cert  requested, {sent}", f"  accepted CAs {listed}"]
+    return [f"  client cert  requested, {sent}", f"  client CAs   {listed}"]
 
 
 def _staple_text(staple: OCSPStaple) -> str:
