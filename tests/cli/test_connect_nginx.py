@@ -10,15 +10,12 @@ from __future__ import annotations
 import contextlib
 import json
 import shutil
-import socket
-import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.cli.test_connect_openssl_server import free_port
+from tests.cli.test_connect_openssl_server import free_port, serving_process
 from tests.cli.test_inspect_cli import run_pinscope
 from tests.conftest import DATA
 
@@ -51,22 +48,8 @@ def nginx(root: Path) -> Iterator[int]:
     config = root / "nginx.conf"
     config.write_text(CONFIG.format(root=root, data=DATA, port=port))
     assert NGINX is not None
-    process = subprocess.Popen(
-        [NGINX, "-c", str(config), "-p", str(root)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            with socket.socket() as sock:
-                if sock.connect_ex(("127.0.0.1", port)) == 0:
-                    break
-            time.sleep(0.05)
+    with serving_process([NGINX, "-c", str(config), "-p", str(root)], port):
         yield port
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 def connect(port: int, *args: str | Path) -> tuple[int, dict[str, object]]:

@@ -50,6 +50,13 @@ def s_server(*options: str) -> Iterator[int]:
         str(DATA / "ca-intermediate.crt"),
         *options,
     ]
+    with serving_process(command, port):
+        yield port
+
+
+@contextlib.contextmanager
+def serving_process(command: list[str], port: int) -> Iterator[None]:
+    """A server program listening on the loopback `port` once it accepts, stopped afterwards."""
     process = subprocess.Popen(
         command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
@@ -60,7 +67,7 @@ def s_server(*options: str) -> Iterator[int]:
                 if sock.connect_ex(("127.0.0.1", port)) == 0:
                     break
             time.sleep(0.05)
-        yield port
+        yield
     finally:
         process.terminate()
         process.wait(timeout=10)
