@@ -8,7 +8,7 @@ for as long as it liked. Redirects (at most three) are followed here for the sam
 
 Proxies from the environment (HTTP_PROXY...) are not used: the user did not name them for this,
 and they would send fetches meant for a test server on 127.0.0.1 elsewhere.
-TODO: go through the proxy given with --proxy once the endpoint code's CONNECT proxy is shared.
+TODO(#3): go through the --proxy proxy: core/endpoint/proxy.py now has the CONNECT tunnel to reuse.
 
 Only http and https are fetched (RFC 5280 also allows ldap). What a URL serves is returned as
 is: whether it really issued the certificate is for path building to decide.

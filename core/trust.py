@@ -309,7 +309,7 @@ def _windows_store() -> TrustStore | None:
 
 def _macos_store() -> TrustStore | None:
     """The certificates of the macOS system keychains, as `security` prints them."""
-    # TODO: trust settings (`security dump-trust-settings -d`) are not read, so a root an
+    # TODO(#3): trust settings (`security dump-trust-settings -d`) are not read, so a root an
     # administrator distrusted still counts, and every certificate of System.keychain does.
     anchors: dict[str, Certificate] = {}
     for keychain in _MACOS_KEYCHAINS:

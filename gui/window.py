@@ -133,6 +133,8 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(True)
         self.inspections: list[Inspection] = []
         self.preferences = load_preferences(QSettings())
+        self._menu_row: CertificateRow | None = None
+        """The table row a context menu was opened on."""
 
         self.sources = QStandardItemModel()
         self.sources.setHorizontalHeaderLabels(["Sources"])
@@ -562,16 +564,20 @@ class MainWindow(QMainWindow):
         menu.popup(self.table.viewport().mapToGlobal(position))
 
     def _set_compare_left(self) -> None:
+        if self._menu_row is None:
+            return
         self.compare_left = self._menu_row.certificate
         self.statusBar().showMessage(f"Compare: {self.compare_left.short_name} on the left")
 
     def _compare_with_left(self) -> None:
-        if self.compare_left is not None:
+        if self.compare_left is not None and self._menu_row is not None:
             self.compare.set_certificates(self.compare_left, self._menu_row.certificate)
             self.show_tool("Compare")
 
     def _copy_menu_pin(self) -> None:
-        QApplication.clipboard().setText(self._menu_row.certificate.details.public_key.spki_sha256)
+        if self._menu_row is not None:
+            pin = self._menu_row.certificate.details.public_key.spki_sha256
+            QApplication.clipboard().setText(pin)
 
     # ---- report, recent files, client identities ---------------------------------------------
 

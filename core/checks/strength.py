@@ -19,7 +19,7 @@ MIN_EC_BITS = 256
 curves fall short."""
 
 # Signature algorithm OID -> the broken hash it signs over.
-# TODO: RSASSA-PSS names its hash in parameters whose default is SHA-1; such a signature is
+# TODO(#3): RSASSA-PSS names its hash in parameters whose default is SHA-1; such a signature is
 # not reported yet: that needs a fixture made by openssl, as cryptography will not sign one.
 _BROKEN_HASHES = {
     "1.2.840.113549.1.1.2": "MD2",  # md2WithRSAEncryption
