@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -36,6 +36,8 @@ class Inspection:
     """One per entry of the source: the verdict on its chain, or None when it holds none."""
     endpoint: EndpointReport | None = None
     """For an endpoint: the handshake, its retries and version probes; None for files."""
+    checked: bool = True
+    """False for what `read_path` or `read_bytes` returned: read, its chains not yet judged."""
 
     @property
     def could_not_test(self) -> bool:
@@ -84,7 +86,7 @@ def inspect_path(
         now: the moment to judge at, when `settings` is None.
         settings: how to judge; the default trust store at `now` when None.
     """
-    return _inspect(str(path), lambda: load_path(path, passwords), settings or _lazy(now))
+    return check(read_path(path, passwords), settings or _lazy(now))
 
 
 def inspect_bytes(
@@ -96,33 +98,87 @@ def inspect_bytes(
     settings: Settings | None = None,
 ) -> Inspection:
     """Read bytes (standard input, pasted text) and check what they hold. Never raises."""
+    return check(read_bytes(data, name, passwords, kind), settings or _lazy(now))
 
-    def load() -> Source:
-        return load_bytes(data, name, passwords, kind)
 
-    return _inspect(name, load, settings or _lazy(now))
+def read_path(path: str | Path, passwords: Passwords | None = None) -> Inspection:
+    """Read a file without judging it: its entries and the findings of reading only.
+
+    The window shows what a big file holds first and the verdicts when `check` is done.
+    Never raises for bad input.
+    """
+    return _read(str(path), lambda: load_path(path, passwords))
+
+
+def read_bytes(
+    data: bytes, name: str, passwords: Passwords | None = None, kind: str = "file"
+) -> Inspection:
+    """`read_path` for bytes (standard input, pasted text)."""
+    return _read(name, lambda: load_bytes(data, name, passwords, kind))
+
+
+def check(inspection: Inspection, settings: Settings | Callable[[], Settings]) -> Inspection:
+    """Validate the chains of what `read_path` or `read_bytes` read and check each certificate.
+
+    Args:
+        inspection: a read, unchecked inspection; returned as it is when it holds nothing to
+            check (the input could not be read) or was checked already.
+        settings: how to judge, or a function making them (called only when needed: loading
+            the trust stores is wasted on an input that could not be read).
+    """
+    source = inspection.source
+    if source is None or inspection.checked:
+        return inspection
+    try:
+        judge = settings if isinstance(settings, Settings) else settings()
+        checked = run_checks(source, judge.context, judge.stores, judge.fetcher)
+    except LoadError as error:  # a trust file that cannot be read
+        logger.debug("could not check %s: %s", inspection.name, error)
+        return Inspection(inspection.name, None, error=_detached(error))
+    except (KeyboardInterrupt, SystemExit, GeneratorExit):
+        raise
+    except BaseException as error:  # the last boundary, as in `_read`
+        logger.debug("unexpected error checking %s", inspection.name, exc_info=True)
+        return Inspection(inspection.name, None, error=_unexpected("checking", error))
+    findings = (*inspection.findings, *checked.findings)
+    return replace(inspection, findings=findings, validations=checked.validations, checked=True)
 
 
 def _lazy(now: dt.datetime | None) -> Callable[[], Settings]:
     return lambda: default_settings(now)
 
 
-def _inspect(
-    name: str, load: Callable[[], Source], settings: Settings | Callable[[], Settings]
-) -> Inspection:
+def _read(name: str, load: Callable[[], Source]) -> Inspection:
     try:
         source: Source = load()
-        judge = settings if isinstance(settings, Settings) else settings()
-        checked = run_checks(source, judge.context, judge.stores, judge.fetcher)
-        findings = [*source.findings, *checked.findings]
     except LoadError as error:
         logger.debug("could not read %s: %s", name, error)
-        return Inspection(name, None, error=error)
+        return Inspection(name, None, error=_detached(error))
     except (KeyboardInterrupt, SystemExit, GeneratorExit):
         raise
     except BaseException as error:  # the last boundary: a parser bug must not become a traceback
         # BaseException, not Exception: cryptography's Rust code raises PanicException.
         logger.debug("unexpected error reading %s", name, exc_info=True)
-        message = f"unexpected error while reading it ({type(error).__name__}: {error})"
-        return Inspection(name, None, error=LoadError(message))
-    return Inspection(name, source, tuple(findings), validations=checked.validations)
+        return Inspection(name, None, error=_unexpected("reading", error))
+    return Inspection(name, source, tuple(source.findings), checked=False)
+
+
+def _detached(error: LoadError) -> LoadError:
+    """`error` without the tracebacks of it and its causes.
+
+    An inspection lives as long as the window shows it; a traceback would keep every frame of
+    the failed read alive with it, in reference cycles (a frame holds the error that holds the
+    frame) that only the cycle collector frees, and the window keeps that collector away from
+    what its jobs built (gui/worker.py).
+    """
+    seen: set[int] = set()
+    link: BaseException | None = error
+    while link is not None and id(link) not in seen:
+        seen.add(id(link))
+        link.__traceback__ = None
+        link = link.__cause__ or link.__context__
+    return error
+
+
+def _unexpected(doing: str, error: BaseException) -> LoadError:
+    return LoadError(f"unexpected error while {doing} it ({type(error).__name__}: {error})")

@@ -313,7 +313,7 @@ def _decrypt_entry(entry: Any, passwords: Passwords) -> bool:
     iterations = _entry_iterations(entry)
     if iterations is not None:
         _check_iterations(iterations, f"the key entry {entry.alias!r}")
-    if any(_try_decrypt(entry, candidate) for candidate in passwords.key_candidates()):
+    if any(_try_decrypt(entry, candidate) for candidate in passwords.key_candidates(entry.alias)):
         return True
     answer = passwords.ask(f"the key of alias {entry.alias!r}")
     return answer is not None and _try_decrypt(entry, answer)
@@ -330,7 +330,7 @@ def _try_decrypt(entry: Any, password: str) -> bool:
 
 
 def _key_not_decrypted(alias: str, passwords: Passwords) -> Finding:
-    wrong = passwords.key_password is not None
+    wrong = passwords.key_password is not None or alias in passwords.alias_passwords
     title = "wrong password for" if wrong else "no password for"
     return Finding(
         code="source.key-not-decrypted",

@@ -18,12 +18,15 @@ class Passwords:
     Attributes:
         password: the store or file password the user gave; None when they gave none.
         key_password: a separate password for keys inside a keystore, when it differs.
+        alias_passwords: the passwords of single keys inside a keystore, by alias, for stores
+            whose keys each have their own (the window asks for them one entry at a time).
         prompt: asks interactively when a password is needed and none was given; None when no
             one can be asked (a script, CI), in which case the load fails with PasswordRequired.
     """
 
     password: str | None = field(default=None, repr=False)
     key_password: str | None = field(default=None, repr=False)
+    alias_passwords: dict[str, str] = field(default_factory=dict, repr=False)
     prompt: PasswordPrompt | None = field(default=None, repr=False)
     _answer: str | None = field(default=None, repr=False)
     """The password a person typed for this load, asked once."""
@@ -61,7 +64,8 @@ class Passwords:
         """Ask a person for a password used once (a key's own); None if no one can answer."""
         return self.prompt(what) if self.prompt is not None else None
 
-    def key_candidates(self) -> list[str]:
+    def key_candidates(self, alias: str | None = None) -> list[str]:
         """Passwords worth trying on a key inside a store, most likely first."""
-        candidates = [p for p in (self.key_password, self.known()) if p is not None]
+        own = self.alias_passwords.get(alias) if alias is not None else None
+        candidates = [p for p in (own, self.key_password, self.known()) if p is not None]
         return list(dict.fromkeys(candidates))

@@ -258,6 +258,24 @@ def test_jks_wrong_key_password_says_so_for_that_alias_and_shows_the_rest() -> N
     assert server.private_key is not None and server.private_key.matches_certificate is True
 
 
+def test_alias_password_opens_only_that_key() -> None:
+    passwords = Passwords(password="storepass", alias_passwords={"other": "keypass2"})
+    source = load_path(DATA / "keystore.jks", passwords)
+
+    entries = {entry.alias: entry for entry in source.entries}
+    assert entries["other"].private_key.matches_certificate is True  # type: ignore[union-attr]
+    assert entries["server"].private_key.matches_certificate is True  # type: ignore[union-attr]
+    assert source.findings == ()
+
+
+def test_wrong_alias_password_says_wrong_for_that_alias() -> None:
+    passwords = Passwords(password="storepass", alias_passwords={"other": "keypass3"})
+    source = load_path(DATA / "keystore.jks", passwords)
+
+    (finding,) = [f for f in source.findings if f.code == "source.key-not-decrypted"]
+    assert "“other”" in finding.title and "wrong password" in finding.title
+
+
 # ---- secrets stay secret -------------------------------------------------------------------
 
 
@@ -265,6 +283,7 @@ def test_passwords_never_appear_in_repr() -> None:
     passwords = Passwords(
         password="hunter2-store",
         key_password="hunter2-key",
+        alias_passwords={"other": "hunter2-alias"},
         prompt=RecordingPrompt("hunter2-asked"),
     )
 
