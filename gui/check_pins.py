@@ -1,15 +1,18 @@
 """The Check pins panel: would an app with this pin configuration connect to these servers?
 
 The panel reads the configuration with core, gathers the sources the user picked (loaded
-inspections, typed endpoints), and runs `check_config` on a worker thread; the verdicts come
-back as data and fill a table, one row per configured domain and source.
+inspections, typed endpoints with their connection options), and runs `check_config` on a
+worker thread; the verdicts come back as data and fill a table, one row per configured domain
+and source.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import html
+import itertools
 import logging
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,9 +26,19 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QDragEnterEvent, QDropEvent, QStandardItem, QStandardItemModel
+from PySide6.QtGui import (
+    QDragEnterEvent,
+    QDropEvent,
+    QKeyEvent,
+    QKeySequence,
+    QShortcut,
+    QStandardItem,
+    QStandardItemModel,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QComboBox,
+    QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
     QGroupBox,
@@ -37,22 +50,29 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSplitter,
     QTableView,
+    QTextBrowser,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
+from pinscope.core.endpoint.handshake import DEFAULT_TIMEOUT, ConnectOptions
 from pinscope.core.endpoint.probe import inspect_endpoint
-from pinscope.core.endpoint.target import parse_target
-from pinscope.core.errors import LoadError
+from pinscope.core.endpoint.proxy import Proxy, parse_proxy, proxy_from_environment
+from pinscope.core.endpoint.starttls import DEFAULT_PORTS, PROTOCOL_NAMES
+from pinscope.core.endpoint.target import DEFAULT_PORT, Target, parse_target
+from pinscope.core.errors import LoadError, PinscopeError
 from pinscope.core.inspection import Inspection, Settings, default_settings
 from pinscope.core.model import Finding, Source
 from pinscope.core.pins.check import DomainVerdict, check_config
 from pinscope.core.pins.configs import PinConfig, read_config
 from pinscope.core.sources import load_path
+from pinscope.core.trust import load_trust_stores
+from pinscope.gui.connect_dialog import TRUST_STORES
 from pinscope.gui.export_pins import FindingsModel
 from pinscope.gui.worker import Job, run_in_background
 
-__all__ = ["CheckPinsPanel", "VerdictModel", "read_config_file"]
+__all__ = ["CheckPinsPanel", "CheckRequest", "ConnectionChoice", "VerdictModel", "read_config_file"]
 
 logger = logging.getLogger(__name__)
 
@@ -76,12 +96,42 @@ def read_config_file(path: str) -> PinConfig:
 
 
 @dataclass(frozen=True)
+class ConnectionChoice:
+    """How typed endpoints are reached, as the "Connection options" group says."""
+
+    starttls: str | None = None
+    """A protocol of `starttls.DEFAULT_PORTS`; None speaks TLS at once."""
+    sni: str | None = None
+    """The server name to send; None sends each endpoint's own host name."""
+    proxy: Proxy | None = None
+    """The proxy typed; None uses the one https_proxy names, if any."""
+    timeout: float = DEFAULT_TIMEOUT
+    store: str | None = None
+    """The trust store's name for `load_trust_stores`; None for the panel's settings."""
+    trust_files: tuple[str, ...] = ()
+
+    def options(self, target: Target | None) -> ConnectOptions:
+        """Core's connection options for `target`; None: the configured domains' defaults."""
+        proxy = self.proxy
+        if proxy is None:
+            proxy = proxy_from_environment(target.host if target else "", os.environ)
+        return ConnectOptions(
+            sni=self.sni if target is not None else None,
+            starttls=self.starttls,
+            proxy=proxy,
+            timeout=self.timeout,
+        )
+
+
+@dataclass(frozen=True)
 class CheckRequest:
     """Everything one check needs, gathered on the GUI thread."""
 
     config: PinConfig
     inspections: tuple[Inspection, ...]
-    endpoints: tuple[str, ...]
+    targets: tuple[Target, ...]
+    """The typed endpoints, read with the STARTTLS protocol's port as the default."""
+    connection: ConnectionChoice
     next_path: str | None
     settings: Settings | None
     """None: the default trust store, judged now (loaded on the worker thread)."""
@@ -95,29 +145,54 @@ class CheckResult:
     verdicts: tuple[DomainVerdict, ...]
     next_source: Source | None
     unreachable: tuple[str, ...] = ()
-    """Sentences about typed endpoints that could not be tested."""
+    """Sentences about endpoints that could not be tested."""
 
 
 def run_check(request: CheckRequest) -> CheckResult:
-    """Inspect the typed endpoints, read the rotation file, run `check_config`. Blocking."""
-    settings = request.settings or default_settings()
+    """Inspect the typed endpoints, read the rotation file, run `check_config`. Blocking.
+
+    Raises:
+        LoadError: a trust file or the rotation file cannot be read.
+    """
+    settings = _judging_settings(request)
     next_source = load_path(request.next_path) if request.next_path else None
+
     inspections = list(request.inspections)
     unreachable = []
-    for text in request.endpoints:
-        target = parse_target(text)
-        inspection = inspect_endpoint(target, settings=_for_host(settings, target.host))
+    for target in request.targets:
+        options = request.connection.options(target)
+        inspection = inspect_endpoint(target, options, settings)
         if inspection.could_not_test:
-            unreachable.append(f"{text}: {_why(inspection)}")
+            unreachable.append(f"{target.label}: {_why(inspection)}")
         inspections.append(inspection)
-    verdicts = check_config(request.config, inspections, settings, next_source)
+
+    # Without sources core contacts each configured domain, as itself, with these options.
+    defaults = None if inspections else request.connection.options(None)
+    verdicts = check_config(request.config, inspections, settings, next_source, defaults)
+    if not inspections:
+        unreachable.extend(
+            f"{verdict.source}: {verdict.verdict}"
+            for verdict in verdicts
+            if verdict.source and not verdict.chain
+        )
     return CheckResult(request.config, tuple(verdicts), next_source, tuple(unreachable))
 
 
-def _for_host(settings: Settings, host: str) -> Settings:
-    if settings.context.host is not None:
-        return settings
-    return dataclasses.replace(settings, context=dataclasses.replace(settings.context, host=host))
+def _judging_settings(request: CheckRequest) -> Settings:
+    """The panel's settings, with the trust store and files the options name."""
+    base = request.settings or default_settings()
+    connection = request.connection
+    if connection.store is None and not connection.trust_files:
+        return base
+    try:
+        stores = load_trust_stores(connection.store, connection.trust_files)
+    except PinscopeError as error:
+        raise LoadError(f"cannot use the trust store: {error}") from error
+    if connection.store is None:
+        # "Default" keeps the panel's stores and adds the files; load_trust_stores alone
+        # would follow curl's --cacert and use only the files.
+        stores = [*base.stores, *stores]
+    return dataclasses.replace(base, stores=tuple(stores))
 
 
 def _why(inspection: Inspection) -> str:
@@ -133,11 +208,15 @@ def _why(inspection: Inspection) -> str:
 
 
 class VerdictModel(QAbstractTableModel):
-    """One row per configured domain and checked source."""
+    """One row per configured domain and checked source.
 
-    COLUMNS = ("Domain", "Checked", "Matched pin → certificate", "Backup", "Expires", "Verdict")
+    The short columns that answer the question (domain, verdict, after rotation) come first,
+    so a narrow dock shows them; the long ones follow, elided, in full in their tooltips.
+    """
+
+    DOMAIN, VERDICT = 0, 1
+    COLUMNS = ("Domain", "Verdict", "Checked", "Matched pin → certificate", "Backup", "Expires")
     ROTATION = "After rotation"
-    VERDICT = 5
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -153,34 +232,42 @@ class VerdictModel(QAbstractTableModel):
     def verdict(self, row: int) -> DomainVerdict:
         return self._verdicts[row]
 
+    def headers(self) -> list[str]:
+        columns = list(self.COLUMNS)
+        if self._rotation:
+            columns.insert(self.VERDICT + 1, self.ROTATION)
+        return columns
+
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._verdicts)
 
     def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.COLUMNS) + (1 if self._rotation else 0)
+        return 0 if parent.isValid() else len(self.headers())
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:
         if orientation != Qt.Orientation.Horizontal or role != Qt.ItemDataRole.DisplayRole:
             return None
-        return self.COLUMNS[section] if section < len(self.COLUMNS) else self.ROTATION
+        headers = self.headers()
+        return headers[section] if 0 <= section < len(headers) else None
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = 0) -> Any:
         if not index.isValid():
             return None
         verdict = self._verdicts[index.row()]
-        column = index.column()
+        header = self.headers()[index.column()]
         if role == Qt.ItemDataRole.DisplayRole:
-            return _cells(verdict)[column]
+            return " · ".join(_cells(verdict)[header])
         if role == Qt.ItemDataRole.ToolTipRole:
-            if column == self.VERDICT:
+            if header == "Verdict":
                 return verdict.verdict
-            if column == len(self.COLUMNS) and verdict.rotation is not None:
+            if header == self.ROTATION and verdict.rotation is not None:
                 return verdict.rotation.reason
-            return _cells(verdict)[column]
+            return "\n".join(_cells(verdict)[header])
         return None
 
 
-def _cells(verdict: DomainVerdict) -> list[str]:
+def _cells(verdict: DomainVerdict) -> dict[str, list[str]]:
+    """Each column's lines for one verdict."""
     checked = verdict.source or "—"
     if verdict.host and verdict.host != verdict.source:
         checked += f" as {verdict.host}"
@@ -190,20 +277,18 @@ def _cells(verdict: DomainVerdict) -> list[str]:
         + ("" if m.counts else " (not checked here)")
         for m in (outcome.matches if outcome else ())
     ]
-    backups = ", ".join(f"{pin[:10]}…" for pin in verdict.backups) or "none"
-    cells = [
-        verdict.domain.label,
-        checked,
-        "\n".join(matches) or "none",
-        backups,
-        _expiry_text(verdict),
-        _verdict_text(verdict),
-    ]
+    rotation = "—"
     if verdict.rotation is not None:
-        cells.append("✔ would connect" if verdict.rotation.passed else "✖ would refuse")
-    else:
-        cells.append("—")
-    return cells
+        rotation = "✔ would connect" if verdict.rotation.passed else "✖ would refuse"
+    return {
+        "Domain": [verdict.domain.label],
+        "Verdict": [_verdict_text(verdict)],
+        VerdictModel.ROTATION: [rotation],
+        "Checked": [checked],
+        "Matched pin → certificate": matches or ["none"],
+        "Backup": [f"{pin[:10]}…" for pin in verdict.backups] or ["none"],
+        "Expires": [_expiry_text(verdict)],
+    }
 
 
 def _verdict_text(verdict: DomainVerdict) -> str:
@@ -225,6 +310,221 @@ def _expiry_text(verdict: DomainVerdict) -> str:
     if days is None or days < 0:
         return str(verdict.expires)
     return f"{verdict.expires} (in {days} day{'' if days == 1 else 's'})"
+
+
+def _details_html(verdict: DomainVerdict) -> str:
+    """Everything about one verdict, in full, for the wrapped details area."""
+    cells = _cells(verdict)
+    lines = [f"<b>{html.escape(verdict.domain.label)}</b>: {html.escape(verdict.verdict)}"]
+    lines.append(html.escape(f"Checked: {cells['Checked'][0]}"))
+    if verdict.chain:
+        chain = " → ".join(
+            link.name + ("" if link.sent else " (from trust store)") for link in verdict.chain
+        )
+        lines.append(html.escape(f"Chain: {chain}"))
+    for path in verdict.paths:
+        result = "connects" if path.outcome.passed else "refuses"
+        lines.append(html.escape(f"Path through {path.label}: {result}"))
+    outcome = verdict.outcome
+    for match in outcome.matches if outcome else ():
+        counted = "" if match.counts else " (not checked by this platform)"
+        lines.append(
+            html.escape(f"Matched: {match.pin} = {match.link.role} “{match.link.name}”{counted}")
+        )
+    lines.append(html.escape(f"Backup pins: {', '.join(verdict.backups) or 'none'}"))
+    lines.append(html.escape(f"Expires: {cells['Expires'][0]}"))
+    if verdict.rotation is not None:
+        result = "would connect" if verdict.rotation.passed else "would refuse"
+        lines.append(html.escape(f"After rotation: {result}: {verdict.rotation.reason}"))
+    return "<br>".join(lines)
+
+
+# ---- connection options ------------------------------------------------------------------------
+
+
+class _ConnectionOptions(QWidget):
+    """A collapsible group: STARTTLS, server name, proxy, timeout and trust for typed endpoints.
+
+    Collapsed, a one-line summary says which options differ from the defaults.
+    """
+
+    changed = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.toggle = QToolButton()
+        self.toggle.setObjectName("connectionOptionsToggle")
+        self.toggle.setText("Co&nnection options")
+        self.toggle.setCheckable(True)
+        self.toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.toggle.setArrowType(Qt.ArrowType.RightArrow)
+        self.toggle.setAutoRaise(True)
+        self.toggle.setToolTip(
+            "Show or hide how typed endpoints are reached: STARTTLS, server name, proxy, "
+            "timeout, trust"
+        )
+        self.toggle.toggled.connect(self._expand)
+        self.summary = QLabel()
+        self.summary.setObjectName("connectionSummary")
+        self.summary.setWordWrap(True)
+        self.summary.setEnabled(False)
+
+        self.body = QGroupBox()
+        self.body.setObjectName("connectionOptions")
+        self.body.setLayout(self._build_form())
+        self.body.hide()
+
+        head = QHBoxLayout()
+        head.setContentsMargins(0, 0, 0, 0)
+        head.addWidget(self.toggle)
+        head.addWidget(self.summary, 1)
+        head.addStretch(0)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(head)
+        layout.addWidget(self.body)
+        self._update_summary()
+
+    def _build_form(self) -> QFormLayout:
+        self.starttls = QComboBox()
+        self.starttls.setObjectName("starttls")
+        self.starttls.addItem("None: TLS from the first byte", None)
+        for protocol, port in DEFAULT_PORTS.items():
+            self.starttls.addItem(
+                f"{PROTOCOL_NAMES.get(protocol, protocol)} (port {port})", protocol
+            )
+        self.starttls.setToolTip("Speak this protocol's plaintext prelude before TLS")
+        self.sni = QLineEdit()
+        self.sni.setObjectName("sni")
+        self.sni.setPlaceholderText("each endpoint's host name")
+        self.sni.setToolTip(
+            "The name to send in the TLS ServerName extension and to match against the "
+            "configured domains, e.g. when an endpoint is given by its address"
+        )
+        self.proxy = QLineEdit()
+        self.proxy.setObjectName("proxy")
+        self.proxy.setPlaceholderText("none, or http://proxy:3128 (empty uses https_proxy)")
+        self.proxy.setToolTip("An HTTP CONNECT proxy, http://[user:password@]host:port")
+        self.timeout = QDoubleSpinBox()
+        self.timeout.setObjectName("timeout")
+        self.timeout.setRange(0.5, 300.0)
+        self.timeout.setDecimals(1)
+        self.timeout.setValue(DEFAULT_TIMEOUT)
+        self.timeout.setSuffix(" s")
+        self.timeout.setToolTip("Seconds each endpoint may take, from the name lookup on")
+        self.store = QComboBox()
+        self.store.setObjectName("trustStore")
+        for label, store in TRUST_STORES:
+            self.store.addItem(label, store)
+        self.store.setItemText(0, "Default: as in Settings")
+        self.store.setToolTip(
+            "The trust anchors typed endpoints, configured domains and the rotation preview "
+            "are judged against"
+        )
+        self.trust_file = QLineEdit()
+        self.trust_file.setObjectName("trustFile")
+        self.trust_file.setPlaceholderText("optional: a file of CA certificates to trust too")
+        self.browse_trust = QPushButton("Browse…")
+        self.browse_trust.setObjectName("browseTrust")
+        self.browse_trust.setToolTip("Choose a file of CA certificates to trust")
+        self.browse_trust.clicked.connect(self._browse_trust)
+        trust_row = QHBoxLayout()
+        trust_row.addWidget(self.trust_file, 1)
+        trust_row.addWidget(self.browse_trust)
+        trust_label = QLabel("Tr&ust file:")
+        trust_label.setBuddy(self.trust_file)
+
+        for combo in (self.starttls, self.store):
+            combo.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+            )
+            combo.setMinimumContentsLength(14)
+            combo.currentIndexChanged.connect(self._update_summary)
+        for edit in (self.sni, self.proxy, self.trust_file):
+            edit.textChanged.connect(self._update_summary)
+        self.timeout.valueChanged.connect(self._update_summary)
+
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        form.addRow("&STARTTLS:", self.starttls)
+        form.addRow("Server na&me:", self.sni)
+        form.addRow("&Proxy:", self.proxy)
+        form.addRow("T&imeout:", self.timeout)
+        form.addRow("T&rust store:", self.store)
+        form.addRow(trust_label, trust_row)
+        return form
+
+    def focus_chain(self) -> list[QWidget]:
+        """The fields in tab order, the toggle first."""
+        return [
+            self.toggle,
+            self.starttls,
+            self.sni,
+            self.proxy,
+            self.timeout,
+            self.store,
+            self.trust_file,
+            self.browse_trust,
+        ]
+
+    def line_edits(self) -> list[QLineEdit]:
+        return [self.sni, self.proxy, self.trust_file]
+
+    def read(self) -> ConnectionChoice:
+        """The choice the fields describe.
+
+        Raises:
+            ValueError: the proxy URL or the server name is not usable; the message says why.
+        """
+        sni = self.sni.text().strip()
+        if any(mark in sni for mark in " /:@"):
+            raise ValueError(f"a server name is a DNS name such as api.example.com, not {sni!r}")
+        text = self.proxy.text().strip()
+        proxy = parse_proxy(text) if text else None
+        trust = self.trust_file.text().strip()
+        return ConnectionChoice(
+            starttls=self.starttls.currentData(),
+            sni=sni or None,
+            proxy=proxy,
+            timeout=self.timeout.value(),
+            store=self.store.currentData(),
+            trust_files=(trust,) if trust else (),
+        )
+
+    def default_port(self) -> int:
+        protocol = self.starttls.currentData()
+        return DEFAULT_PORTS[protocol] if protocol else DEFAULT_PORT
+
+    def _expand(self, shown: bool) -> None:
+        self.toggle.setArrowType(Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow)
+        self.body.setVisible(shown)
+        self.summary.setVisible(not shown)
+
+    def _browse_trust(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self,
+            "Trust the certificates in",
+            "",
+            "Certificates and keystores (*.pem *.crt *.cer *.der *.p7b *.p12 *.pfx *.jks);;"
+            "All files (*)",
+        )
+        if path:
+            self.trust_file.setText(path)
+
+    def _update_summary(self, *_: object) -> None:
+        parts = []
+        if self.starttls.currentData():
+            parts.append(f"{PROTOCOL_NAMES[self.starttls.currentData()]} STARTTLS")
+        if self.sni.text().strip():
+            parts.append(f"as {self.sni.text().strip()}")
+        if self.proxy.text().strip():
+            parts.append("through a proxy")
+        if self.timeout.value() != DEFAULT_TIMEOUT:
+            parts.append(f"{self.timeout.value():g} s timeout")
+        if self.store.currentData() is not None or self.trust_file.text().strip():
+            parts.append("own trust")
+        self.summary.setText(", ".join(parts) or "defaults")
+        self.changed.emit()
 
 
 # ---- the panel ---------------------------------------------------------------------------------
@@ -267,12 +567,14 @@ class CheckPinsPanel(QWidget):
         top_layout.addWidget(self._build_sources())
         top_layout.addLayout(self._build_run())
         splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.setChildrenCollapsible(False)
         splitter.addWidget(top)
         splitter.addWidget(self._build_results())
         splitter.setStretchFactor(1, 1)
         layout = QVBoxLayout(self)
         layout.addWidget(splitter)
 
+        self._wire_keyboard()
         self.set_inspections(inspections)
         self._update_run()
 
@@ -281,25 +583,31 @@ class CheckPinsPanel(QWidget):
     def _build_config(self) -> QWidget:
         self.config_path = QLineEdit()
         self.config_path.setObjectName("configPath")
-        self.config_path.setPlaceholderText(
-            "a Network Security Config, Info.plist, TrustKit, OkHttp, curl, HPKP, Envoy or "
-            "Pinscope JSON file — or drop it here"
+        self.config_path.setPlaceholderText("a pin configuration file, or drop it here")
+        self.config_path.setToolTip(
+            "A Network Security Config, Info.plist, TrustKit, OkHttp, curl, HPKP, Envoy or "
+            "Pinscope JSON file; Enter opens it"
         )
         self.config_path.returnPressed.connect(lambda: self.open_config(self.config_path.text()))
-        browse = QPushButton("Open…")
-        browse.setObjectName("openConfig")
-        browse.clicked.connect(self._browse_config)
+        self.open_button = QPushButton("&Open…")
+        self.open_button.setObjectName("openConfig")
+        self.open_button.setToolTip("Choose the pin configuration to check")
+        self.open_button.clicked.connect(self._browse_config)
         row = QHBoxLayout()
         row.addWidget(self.config_path, 1)
-        row.addWidget(browse)
+        row.addWidget(self.open_button)
         self.config_summary = QLabel("No configuration open.")
         self.config_summary.setObjectName("configSummary")
         self.config_summary.setWordWrap(True)
+        self.config_summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
         box = QGroupBox("Pin configuration")
-        layout = QVBoxLayout(box)
-        layout.addLayout(row)
-        layout.addWidget(self.config_summary)
+        form = QFormLayout(box)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        label = QLabel("Confi&guration:")
+        label.setBuddy(self.config_path)
+        form.addRow(label, row)
+        form.addRow(self.config_summary)
         return box
 
     def _build_sources(self) -> QWidget:
@@ -308,53 +616,74 @@ class CheckPinsPanel(QWidget):
         self.source_view = QListView()
         self.source_view.setObjectName("sources")
         self.source_view.setModel(self.sources)
-        self.source_view.setMaximumHeight(64)
+        self.source_view.setMaximumHeight(self.fontMetrics().height() * 4 + 8)
         self.source_view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.source_view.setToolTip("Tick the loaded files and endpoints to check (Space ticks)")
         self.endpoints = QLineEdit()
         self.endpoints.setObjectName("endpoints")
         self.endpoints.setPlaceholderText("host:port or https://host, separated by spaces")
+        self.endpoints.setToolTip(
+            "Endpoints to connect to and check; the port defaults to 443, or to the STARTTLS "
+            "protocol's. Enter checks."
+        )
         self.endpoints.textChanged.connect(self._update_run)
+        self.connection = _ConnectionOptions()
+        self.connection.changed.connect(self._update_run)
         self.next_path = QLineEdit()
         self.next_path.setObjectName("nextPath")
         self.next_path.setPlaceholderText("optional: the certificate, CSR or key to deploy next")
-        next_browse = QPushButton("Browse…")
-        next_browse.setToolTip("Choose the next certificate, CSR or key")
-        next_browse.clicked.connect(self._browse_next)
+        self.next_path.setToolTip(
+            "Would the app still connect once this certificate, CSR or key is deployed?"
+        )
+        self.next_browse = QPushButton("&Browse…")
+        self.next_browse.setObjectName("browseNext")
+        self.next_browse.setToolTip("Choose the next certificate, CSR or key")
+        self.next_browse.clicked.connect(self._browse_next)
         next_row = QHBoxLayout()
         next_row.addWidget(self.next_path, 1)
-        next_row.addWidget(next_browse)
+        next_row.addWidget(self.next_browse)
+        next_label = QLabel("Rotation pre&view:")
+        next_label.setBuddy(self.next_path)
 
         box = QGroupBox("Check against")
         form = QFormLayout(box)
-        form.addRow("Loaded sources", self.source_view)
-        form.addRow("Endpoints", self.endpoints)
-        form.addRow("Rotation preview", next_row)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        form.addRow("&Loaded sources:", self.source_view)
+        form.addRow("&Endpoints:", self.endpoints)
+        form.addRow(self.connection)
+        form.addRow(next_label, next_row)
         return box
 
-    def _build_run(self) -> QHBoxLayout:
-        self.run_button = QPushButton("Check pins")
+    def _build_run(self) -> QVBoxLayout:
+        self.run_button = QPushButton("&Check pins")
         self.run_button.setObjectName("check")
         self.run_button.setDefault(True)
+        self.run_button.setToolTip("Check the configuration against the sources (Ctrl+Return)")
         self.run_button.clicked.connect(self.check)
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setObjectName("cancel")
+        self.cancel_button.setToolTip("Stop waiting for the running check (Esc)")
         self.cancel_button.setEnabled(False)
         self.cancel_button.clicked.connect(self.cancel)
         self.status = QLabel()
         self.status.setObjectName("status")
         self.status.setWordWrap(True)
+        self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.hint = QLabel(
             "No source chosen: each configured domain will be contacted on port 443."
         )
         self.hint.setObjectName("hint")
         self.hint.setWordWrap(True)
         self.hint.hide()
-        row = QHBoxLayout()
-        row.addWidget(self.run_button)
-        row.addWidget(self.cancel_button)
-        row.addWidget(self.status, 1)
-        row.addWidget(self.hint, 1)
-        return row
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.run_button)
+        buttons.addWidget(self.cancel_button)
+        buttons.addStretch(1)
+        column = QVBoxLayout()
+        column.addLayout(buttons)
+        column.addWidget(self.status)
+        column.addWidget(self.hint)
+        return column
 
     def _build_results(self) -> QWidget:
         self.verdicts = VerdictModel(self)
@@ -369,17 +698,22 @@ class CheckPinsPanel(QWidget):
         self.table.sortByColumn(-1, Qt.SortOrder.AscendingOrder)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setWordWrap(True)
+        self.table.setTabKeyNavigation(False)
+        # One line per row, long cells elided: the details below show everything in full.
+        self.table.setWordWrap(False)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.table.verticalHeader().hide()
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
+        header.setMinimumSectionSize(48)
         self.table.selectionModel().currentRowChanged.connect(self._show_details)
-        self.details = QLabel()
+
+        self.details = QTextBrowser()
         self.details.setObjectName("verdictDetails")
-        self.details.setWordWrap(True)
-        self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.details.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.details.setOpenLinks(False)
+        self.details.setPlaceholderText("Select a row to read its verdict in full.")
+        self.details.setMinimumHeight(self.fontMetrics().height() * 3)
 
         self.findings = FindingsModel(self)
         self.findings_view = QListView()
@@ -388,18 +722,47 @@ class CheckPinsPanel(QWidget):
         self.findings_view.setWordWrap(True)
         self.findings_view.setAlternatingRowColors(True)
         self.findings_view.setResizeMode(QListView.ResizeMode.Adjust)
+        findings_label = QLabel("Fin&dings")
+        findings_label.setBuddy(self.findings_view)
 
         below = QWidget()
         layout = QVBoxLayout(below)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.details)
-        layout.addWidget(QLabel("Findings"))
+        layout.addWidget(findings_label)
         layout.addWidget(self.findings_view, 1)
         results = QSplitter(Qt.Orientation.Vertical)
+        results.setChildrenCollapsible(False)
         results.addWidget(self.table)
+        results.addWidget(self.details)
         results.addWidget(below)
-        results.setSizes([180, 300])
+        results.setSizes([160, 110, 160])
         return results
+
+    def _wire_keyboard(self) -> None:
+        """Enter in a field checks, Ctrl+Return anywhere checks; the tab order reads the form."""
+        for edit in [self.endpoints, self.next_path, *self.connection.line_edits()]:
+            edit.returnPressed.connect(self.check)
+        for sequence in ("Ctrl+Return", "Ctrl+Enter"):
+            shortcut = QShortcut(QKeySequence(sequence), self)
+            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            shortcut.activated.connect(self.check)
+
+        chain = [
+            self.config_path,
+            self.open_button,
+            self.source_view,
+            self.endpoints,
+            *self.connection.focus_chain(),
+            self.next_path,
+            self.next_browse,
+            self.run_button,
+            self.cancel_button,
+            self.table,
+            self.details,
+            self.findings_view,
+        ]
+        for first, second in itertools.pairwise(chain):
+            QWidget.setTabOrder(first, second)
 
     # ---- inputs --------------------------------------------------------------------------------
 
@@ -411,6 +774,7 @@ class CheckPinsPanel(QWidget):
         for inspection in self._inspections:
             item = QStandardItem(inspection.name)
             item.setCheckable(True)
+            item.setToolTip(inspection.name)
             item.setCheckState(
                 Qt.CheckState.Checked if inspection.name in ticked else Qt.CheckState.Unchecked
             )
@@ -491,34 +855,61 @@ class CheckPinsPanel(QWidget):
 
     # ---- running -------------------------------------------------------------------------------
 
+    @property
+    def running(self) -> bool:
+        """Whether a check is under way."""
+        return self._job is not None
+
     def check(self) -> None:
-        """Run the check on a worker thread; the table fills when it returns."""
+        """Run the check on a worker thread; the table fills when it returns.
+
+        Typed endpoints and connection options are read first; a mistake in them is shown in
+        the status line and nothing runs.
+        """
         if self._config is None or self._job is not None:
+            return
+        try:
+            connection = self.connection.read()
+            default_port = self.connection.default_port()
+            targets = tuple(parse_target(text, default_port) for text in self._typed_endpoints())
+        except ValueError as error:
+            self.status.setText(f"✖ Nothing checked: {error}")
             return
         next_path = self.next_path.text().strip() or None
         request = CheckRequest(
             self._config,
             tuple(self.selected_inspections()),
-            tuple(self._typed_endpoints()),
+            targets,
+            connection,
             next_path,
             self._settings,
         )
-        self.status.setText("Checking…")
+        self.status.setText("Checking… (Esc cancels)")
         self._job = run_in_background(lambda: run_check(request), self._done, self._failed)
         self._update_run()
 
     def cancel(self) -> None:
         """Stop waiting for the running check; its outcome is dropped."""
-        if self._job is not None:
-            self._job.cancel()
-            self._job = None
-        self.status.setText("Cancelled.")
+        if self._job is None:
+            return
+        self._job.cancel()
+        self._job = None
+        self.status.setText("Cancelled. The check ends by itself within its timeout.")
+        self.message.emit("check-pins cancelled")
         self._update_run()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """Escape cancels a running check, from wherever the focus is in the panel."""
+        if event.key() == Qt.Key.Key_Escape and self._job is not None:
+            self.cancel()
+            event.accept()
+            return
+        super().keyPressEvent(event)
 
     def _done(self, result: CheckResult) -> None:
         self._job = None
         self.verdicts.set_verdicts(result.verdicts, result.next_source is not None)
-        self.table.resizeRowsToContents()
+        self._fit_columns()
         findings: list[Finding] = list(result.config.findings)
         for verdict in result.verdicts:
             findings.extend(f for f in verdict.findings if f not in findings)
@@ -547,6 +938,17 @@ class CheckPinsPanel(QWidget):
             self.status.setText(f"✖ Nothing checked: {type(error).__name__}: {error}")
         self._update_run()
 
+    def _fit_columns(self) -> None:
+        """Size each column to its contents, the long ones capped, so that the domain and the
+        verdict stay in view however narrow the dock; the last column takes what is left."""
+        header = self.table.horizontalHeader()
+        available = max(self.table.viewport().width(), 240)
+        short = {VerdictModel.DOMAIN: 0.4, VerdictModel.VERDICT: 0.35}
+        for column in range(self.verdicts.columnCount()):
+            cap = int(available * short.get(column, 0.45))
+            wanted = max(self.table.sizeHintForColumn(column), header.sectionSizeHint(column))
+            self.table.setColumnWidth(column, min(wanted, cap))
+
     def _show_details(self, current: QModelIndex, _previous: QModelIndex) -> None:
         if not current.isValid():
             self.details.clear()
@@ -554,16 +956,4 @@ class CheckPinsPanel(QWidget):
         proxy = self.table.model()
         assert isinstance(proxy, QSortFilterProxyModel)
         verdict = self.verdicts.verdict(proxy.mapToSource(current).row())
-        lines = [f"<b>{html.escape(verdict.domain.label)}</b>: {html.escape(verdict.verdict)}"]
-        if verdict.chain:
-            chain = " → ".join(
-                link.name + ("" if link.sent else " (from trust store)") for link in verdict.chain
-            )
-            lines.append(f"Chain: {html.escape(chain)}")
-        for path in verdict.paths:
-            result = "connects" if path.outcome.passed else "refuses"
-            lines.append(html.escape(f"Path through {path.label}: {result}"))
-        if verdict.rotation is not None:
-            result = "would connect" if verdict.rotation.passed else "would refuse"
-            lines.append(html.escape(f"After rotation: {result}: {verdict.rotation.reason}"))
-        self.details.setText("<br>".join(lines))
+        self.details.setHtml(_details_html(verdict))

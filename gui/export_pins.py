@@ -8,8 +8,10 @@ refuses to write it.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import html
+import itertools
 import logging
 import os
 import tempfile
@@ -27,7 +29,16 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QFontDatabase, QGuiApplication, QIcon
+from PySide6.QtGui import (
+    QFontDatabase,
+    QGuiApplication,
+    QIcon,
+    QKeySequence,
+    QResizeEvent,
+    QShortcut,
+    QStandardItem,
+    QStandardItemModel,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -53,6 +64,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from pinscope.core.certificate import Certificate
 from pinscope.core.errors import LoadError
 from pinscope.core.inspection import Inspection
 from pinscope.core.model import Finding, Severity
@@ -198,6 +210,58 @@ class _FormatsModel(QAbstractListModel):
 
 
 @dataclass(frozen=True)
+class PinSource:
+    """One thing the user can tick to pin: a loaded source, or one chain of a bundle."""
+
+    inspection: Inspection
+    entry: int | None = None
+    """The index of the chain in a source holding several (a bundle, a keystore's aliases);
+    None for the whole source."""
+
+    @property
+    def label(self) -> str:
+        if self.entry is None or self.inspection.source is None:
+            return self.inspection.name
+        alias = self.inspection.source.entries[self.entry].alias
+        return f"{self.inspection.name} — {alias}"
+
+    def computed(self, level: str) -> ComputedPins:
+        """Core's pins at `level`; for a bundle's chain, its entry alone with its own verdict.
+
+        Raises:
+            ValueError: nothing to pin, or an unknown level.
+        """
+        source = self.inspection.source
+        if source is None:
+            raise ValueError(f"{self.inspection.name} could not be read")
+        validation = self.inspection.validation
+        if self.entry is not None:
+            source = dataclasses.replace(source, entries=(source.entries[self.entry],))
+            validation = self.inspection.validations[self.entry]
+        return pins_from_source(source, validation, level)
+
+    @property
+    def host(self) -> str | None:
+        """An endpoint's host name, the default domain; None for files."""
+        return _host(self.inspection)
+
+
+def pin_sources(inspections: Sequence[Inspection]) -> list[PinSource]:
+    """What to offer: each readable source, split into its chains when it holds several."""
+    offered: list[PinSource] = []
+    for inspection in inspections:
+        source = inspection.source
+        if source is None:
+            continue
+        chains = [i for i, entry in enumerate(source.entries) if entry.certificates]
+        if len(chains) > 1 and len(inspection.validations) == len(source.entries):
+            offered.extend(PinSource(inspection, index) for index in chains)
+        else:
+            offered.append(PinSource(inspection))
+    return offered
+
+
+@dataclass(frozen=True)
 class _Outcome:
     """What the current choices give: the output or why there is none, and the findings."""
 
@@ -271,7 +335,11 @@ class _BackupKeyDialog(QDialog):
 
 
 class ExportPinsPanel(QWidget):
-    """Choose a source, level, domains, backups and format; preview, copy or save the output.
+    """Choose sources, level, domains, backups and format; preview, copy or save the output.
+
+    Several sources (two endpoints, the chains of a bundle) go into one configuration, as
+    `pinscope pins` with several SOURCEs writes it. Wide, the form and the output sit side by
+    side; in a narrow dock the output goes below the form.
 
     Args:
         inspections: the loaded sources; those that could not be read are left out.
@@ -293,31 +361,44 @@ class ExportPinsPanel(QWidget):
         now: dt.datetime | None = None,
     ) -> None:
         super().__init__(parent)
-        self._inspections: list[Inspection] = []
+        self._offered: list[PinSource] = []
+        self._prefilled: list[str] = []
         self._now = now
         self._pasted_findings: list[Finding] = []
         self._outcome = _Outcome(None, None, "nothing loaded", [])
         self._building = False
 
-        form = self._build_form()
+        self.form = self._build_form()
         output = self._build_output()
-        splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.addWidget(form)
-        splitter.addWidget(output)
-        splitter.setStretchFactor(0, 0)
-        splitter.setStretchFactor(1, 1)
-        splitter.setSizes([430, 620])
+        # Stacked until the panel is wide enough (see resizeEvent): side by side, the two
+        # minimum widths add up and would hold a narrow dock open wider than asked.
+        self.splitter = QSplitter(Qt.Orientation.Vertical)
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.addWidget(self.form)
+        self.splitter.addWidget(output)
+        self.splitter.setStretchFactor(0, 0)
+        self.splitter.setStretchFactor(1, 1)
         layout = QVBoxLayout(self)
-        layout.addWidget(splitter)
+        layout.addWidget(self.splitter)
 
+        self._wire_keyboard()
         self.set_inspections(inspections)
 
     # ---- building ------------------------------------------------------------------------------
 
     def _build_form(self) -> QWidget:
-        self.source = QComboBox()
-        self.source.setObjectName("source")
-        self.source.currentIndexChanged.connect(self._source_changed)
+        self.sources = QStandardItemModel(self)
+        self.sources.itemChanged.connect(self._sources_changed)
+        self.source_view = QListView()
+        self.source_view.setObjectName("sources")
+        self.source_view.setModel(self.sources)
+        self.source_view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.source_view.setMaximumHeight(self.fontMetrics().height() * 4 + 8)
+        self.source_view.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.source_view.setToolTip(
+            "Tick every certificate, chain, key or endpoint to pin (Space ticks); their pins "
+            "go into one configuration"
+        )
         self.level = QComboBox()
         self.level.setObjectName("level")
         for level in LEVELS:
@@ -333,10 +414,13 @@ class ExportPinsPanel(QWidget):
         self.notes.setWordWrap(True)
         self.notes.hide()
 
+        self.level.setToolTip("Which certificates of each chain to pin")
+
         what = QGroupBox("What to pin")
         what_form = QFormLayout(what)
-        what_form.addRow("Source", self.source)
-        what_form.addRow("Level", self.level)
+        what_form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        what_form.addRow("&Sources:", self.source_view)
+        what_form.addRow("&Level:", self.level)
         what_form.addRow(recommendation)
         what_form.addRow(self.notes)
 
@@ -352,7 +436,10 @@ class ExportPinsPanel(QWidget):
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(inner)
-        scroll.setMinimumWidth(400)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        # Never narrower than the form: without a horizontal scroll bar it would be clipped.
+        scrollbar = self.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent)
+        scroll.setMinimumWidth(inner.minimumSizeHint().width() + scrollbar + 4)
         return scroll
 
     def _build_domains(self) -> QWidget:
@@ -372,18 +459,24 @@ class ExportPinsPanel(QWidget):
         self.new_domain.setObjectName("newDomain")
         self.new_domain.setPlaceholderText("add a domain, e.g. api.example.com")
         self.new_domain.returnPressed.connect(self._add_domain)
-        add = QPushButton("Add")
-        add.setObjectName("addDomain")
-        add.clicked.connect(self._add_domain)
-        remove = QPushButton("Remove")
-        remove.setToolTip("Remove the selected domain")
-        remove.clicked.connect(self._remove_domain)
+        self.new_domain.setToolTip("Enter adds the domain")
+        self.add_domain = QPushButton("Add")
+        self.add_domain.setObjectName("addDomain")
+        self.add_domain.setToolTip("Add the typed domain (Enter)")
+        self.add_domain.clicked.connect(self._add_domain)
+        self.remove_domain = QPushButton("Remove")
+        self.remove_domain.setObjectName("removeDomain")
+        self.remove_domain.setToolTip("Remove the selected domain (Delete)")
+        self.remove_domain.clicked.connect(self._remove_domain)
+        delete = QShortcut(QKeySequence.StandardKey.Delete, self.domain_view)
+        delete.setContext(Qt.ShortcutContext.WidgetShortcut)
+        delete.activated.connect(self._remove_domain)
         row = QHBoxLayout()
         row.addWidget(self.new_domain, 1)
-        row.addWidget(add)
-        row.addWidget(remove)
+        row.addWidget(self.add_domain)
+        row.addWidget(self.remove_domain)
 
-        box = QGroupBox("Domains")
+        box = QGroupBox("&Domains")
         layout = QVBoxLayout(box)
         layout.addWidget(self.domain_view)
         layout.addLayout(row)
@@ -402,6 +495,7 @@ class ExportPinsPanel(QWidget):
         self.pasted = QPlainTextEdit()
         self.pasted.setObjectName("pastedBackup")
         self.pasted.setPlaceholderText("paste pins in any shape: base64, sha256/…, pin-sha256=…")
+        self.pasted.setToolTip("Pins to add as backups; Ctrl+Return adds them")
         self.pasted.setMaximumHeight(56)
         self.pasted.setTabChangesFocus(True)
         self.backup_problem = QLabel()
@@ -409,25 +503,39 @@ class ExportPinsPanel(QWidget):
         self.backup_problem.setWordWrap(True)
         self.backup_problem.hide()
 
-        add_pasted = QPushButton("Add pasted")
-        add_pasted.setObjectName("addPasted")
-        add_pasted.clicked.connect(self.add_pasted_backups)
-        from_file = QPushButton("From file…")
-        from_file.setToolTip("A spare key, its CSR, or another CA's certificate")
-        from_file.clicked.connect(self._backup_from_file)
+        self.add_pasted = QPushButton("Add pasted")
+        self.add_pasted.setObjectName("addPasted")
+        self.add_pasted.setToolTip("Add the pins pasted above as backups (Ctrl+Return)")
+        self.add_pasted.clicked.connect(self.add_pasted_backups)
+        add_shortcut = QShortcut(QKeySequence("Ctrl+Return"), self.pasted)
+        add_shortcut.setContext(Qt.ShortcutContext.WidgetShortcut)
+        add_shortcut.activated.connect(self.add_pasted_backups)
+        self.from_file = QPushButton("From file…")
+        self.from_file.setObjectName("backupFromFile")
+        self.from_file.setToolTip(
+            "Add the pins of a spare key, its CSR, or another CA's certificate"
+        )
+        self.from_file.clicked.connect(self._backup_from_file)
         self.generate = QPushButton("Generate a backup key…")
         self.generate.setObjectName("generateBackup")
+        self.generate.setToolTip(
+            "Make a spare key pair, encrypted, and its CSR; its pin becomes a backup"
+        )
         self.generate.clicked.connect(self._generate_backup)
-        remove = QPushButton("Remove")
-        remove.setToolTip("Remove the selected backup pin")
-        remove.clicked.connect(self._remove_backup)
+        self.remove_backup = QPushButton("Remove")
+        self.remove_backup.setObjectName("removeBackup")
+        self.remove_backup.setToolTip("Remove the selected backup pin (Delete)")
+        self.remove_backup.clicked.connect(self._remove_backup)
+        delete = QShortcut(QKeySequence.StandardKey.Delete, self.backup_view)
+        delete.setContext(Qt.ShortcutContext.WidgetShortcut)
+        delete.activated.connect(self._remove_backup)
         row = QHBoxLayout()
-        row.addWidget(add_pasted)
-        row.addWidget(from_file)
-        row.addWidget(remove)
+        row.addWidget(self.add_pasted)
+        row.addWidget(self.from_file)
+        row.addWidget(self.remove_backup)
         row.addStretch(1)
 
-        box = QGroupBox("Backup pins")
+        box = QGroupBox("&Backup pins")
         layout = QVBoxLayout(box)
         layout.addWidget(self.backup_view)
         layout.addWidget(self.pasted)
@@ -437,7 +545,8 @@ class ExportPinsPanel(QWidget):
         return box
 
     def _build_policy(self) -> QWidget:
-        self.expires_on = QCheckBox("Expires on")
+        self.expires_on = QCheckBox("E&xpires on")
+        self.expires_on.setToolTip("After this date, platforms that support it stop pinning")
         self.expires_on.setObjectName("expiresOn")
         self.expires = QDateEdit(QDate.currentDate().addYears(1))
         self.expires.setObjectName("expires")
@@ -447,12 +556,16 @@ class ExportPinsPanel(QWidget):
         self.expires_on.toggled.connect(self.expires.setEnabled)
         self.expires_on.toggled.connect(self.refresh)
         self.expires.dateChanged.connect(self.refresh)
-        self.subdomains = QCheckBox("Include subdomains")
+        self.subdomains = QCheckBox("Include s&ubdomains")
+        self.subdomains.setToolTip(
+            "Apply the pins to subdomains too (the depth differs by platform)"
+        )
         self.subdomains.setObjectName("includeSubdomains")
         self.subdomains.toggled.connect(self.refresh)
         self.report_uri = QLineEdit()
         self.report_uri.setObjectName("reportURI")
         self.report_uri.setPlaceholderText("https://… (TrustKit, HPKP)")
+        self.report_uri.setToolTip("Where TrustKit and HPKP report pin failures")
         self.report_uri.textChanged.connect(self.refresh)
 
         expiry = QHBoxLayout()
@@ -463,7 +576,7 @@ class ExportPinsPanel(QWidget):
         form = QFormLayout(box)
         form.addRow(expiry)
         form.addRow(self.subdomains)
-        form.addRow("Report URI", self.report_uri)
+        form.addRow("&Report URI:", self.report_uri)
         return box
 
     def _build_formats(self) -> QWidget:
@@ -479,6 +592,7 @@ class ExportPinsPanel(QWidget):
         self.format_view.setSpacing(3)
         self.format_view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.format_view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.format_view.setToolTip("The platform or library to write the pins for")
         self.format_view.setCurrentIndex(self.formats.index(0))
         self.format_view.selectionModel().currentChanged.connect(self.refresh)
         self.format_view.setMinimumHeight(self.format_view.sizeHintForRow(0) * 3 + 16)
@@ -491,6 +605,9 @@ class ExportPinsPanel(QWidget):
         self.preview.setReadOnly(True)
         self.preview.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
         self.preview.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        # Forty monospace columns at least: an XML line of pins stays readable, scrolls beyond.
+        self.preview.setMinimumWidth(self.preview.fontMetrics().horizontalAdvance("m" * 40))
+        self.preview.setMinimumHeight(self.preview.fontMetrics().lineSpacing() * 8)
         self.refusal = QLabel()
         self.refusal.setObjectName("rejection")
         self.refusal.setWordWrap(True)
@@ -505,12 +622,13 @@ class ExportPinsPanel(QWidget):
         self.output_title.setObjectName("outputTitle")
         self.output_title.setTextFormat(Qt.TextFormat.RichText)
         self.output_title.setWordWrap(True)
-        self.copy_button = QPushButton("Copy")
+        self.copy_button = QPushButton("&Copy")
         self.copy_button.setObjectName("copy")
-        self.copy_button.setToolTip("Copy the configuration to the clipboard")
+        self.copy_button.setToolTip("Copy the configuration to the clipboard (Alt+C)")
         self.copy_button.clicked.connect(self.copy)
-        self.save_button = QPushButton("Save…")
+        self.save_button = QPushButton("Sa&ve…")
         self.save_button.setObjectName("save")
+        self.save_button.setToolTip("Write the configuration to a file, atomically (Ctrl+S)")
         self.save_button.clicked.connect(self.save)
         header = QHBoxLayout()
         header.addWidget(self.output_title, 1)
@@ -529,41 +647,112 @@ class ExportPinsPanel(QWidget):
         top = QWidget()
         top_layout = QVBoxLayout(top)
         top_layout.setContentsMargins(0, 0, 0, 0)
-        top_layout.addWidget(QLabel("Format"))
+        format_label = QLabel("F&ormat")
+        top_layout.addWidget(format_label)
         top_layout.addWidget(self._build_formats())
+        format_label.setBuddy(self.format_view)
         top_layout.addLayout(header)
         top_layout.addWidget(self.stack, 1)
         bottom = QWidget()
         bottom_layout = QVBoxLayout(bottom)
         bottom_layout.setContentsMargins(0, 0, 0, 0)
-        bottom_layout.addWidget(QLabel("Findings"))
+        findings_label = QLabel("F&indings")
+        findings_label.setBuddy(self.findings_view)
+        bottom_layout.addWidget(findings_label)
         bottom_layout.addWidget(self.findings_view, 1)
-        splitter = QSplitter(Qt.Orientation.Vertical)
-        splitter.addWidget(top)
-        splitter.addWidget(bottom)
-        splitter.setSizes([420, 260])
-        return splitter
+        self.output_splitter = QSplitter(Qt.Orientation.Vertical)
+        self.output_splitter.setChildrenCollapsible(False)
+        self.output_splitter.addWidget(top)
+        self.output_splitter.addWidget(bottom)
+        self.output_splitter.setSizes([420, 260])
+        return self.output_splitter
+
+    def _wire_keyboard(self) -> None:
+        """Ctrl+S saves; the tab order follows the form, then the output."""
+        save = QShortcut(QKeySequence.StandardKey.Save, self)
+        save.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        save.activated.connect(self.save)
+        chain = [
+            self.source_view,
+            self.level,
+            self.domain_view,
+            self.new_domain,
+            self.add_domain,
+            self.remove_domain,
+            self.backup_view,
+            self.pasted,
+            self.add_pasted,
+            self.from_file,
+            self.remove_backup,
+            self.generate,
+            self.expires_on,
+            self.expires,
+            self.subdomains,
+            self.report_uri,
+            self.format_view,
+            self.copy_button,
+            self.save_button,
+            self.preview,
+            self.findings_view,
+        ]
+        for first, second in itertools.pairwise(chain):
+            QWidget.setTabOrder(first, second)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        """Side by side when there is room for the form and a readable preview; else the
+        output below the form, so the preview gets the dock's whole width."""
+        super().resizeEvent(event)
+        room = self.form.minimumWidth() + self.preview.minimumWidth() + 60
+        wanted = Qt.Orientation.Horizontal if self.width() >= room else Qt.Orientation.Vertical
+        if self.splitter.orientation() == wanted:
+            return
+        self.splitter.setOrientation(wanted)
+        if wanted == Qt.Orientation.Horizontal:
+            self.splitter.setSizes([max(self.form.minimumWidth(), 430), self.width()])
+        else:
+            self.splitter.setSizes([self.height() * 7 // 20, self.height() * 13 // 20])
+            self.output_splitter.setSizes([self.height() * 3, self.height()])
 
     # ---- inputs --------------------------------------------------------------------------------
 
     def set_inspections(self, inspections: Sequence[Inspection]) -> None:
-        """Offer these sources (the readable ones); keeps the current one when still there."""
-        current = self.current_inspection()
-        self._inspections = [item for item in inspections if item.source is not None]
+        """Offer these sources (the readable ones, a bundle's chains one by one); the ones
+        ticked before stay ticked, and the first is ticked when none is."""
+        ticked = {choice.label for choice in self.chosen()}
+        self._offered = pin_sources(inspections)
+        if not ticked.intersection(choice.label for choice in self._offered) and self._offered:
+            ticked = {self._offered[0].label}
         self._building = True
-        self.source.clear()
-        for item in self._inspections:
-            self.source.addItem(item.name)
+        self.sources.clear()
+        for choice in self._offered:
+            item = QStandardItem(choice.label)
+            item.setCheckable(True)
+            item.setToolTip(choice.label)
+            checked = choice.label in ticked
+            item.setCheckState(Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked)
+            self.sources.appendRow(item)
         self._building = False
-        names = [item.name for item in self._inspections]
-        if current is not None and current.name in names:
-            self.source.setCurrentIndex(names.index(current.name))
-        self._source_changed()
+        self._sources_changed()
 
-    def current_inspection(self) -> Inspection | None:
-        index = self.source.currentIndex() if hasattr(self, "source") else -1
-        inspections = getattr(self, "_inspections", [])
-        return inspections[index] if 0 <= index < len(inspections) else None
+    def chosen(self) -> list[PinSource]:
+        """The ticked sources, in the order offered."""
+        offered = getattr(self, "_offered", [])
+        return [
+            choice
+            for row, choice in enumerate(offered)
+            if self.sources.item(row).checkState() == Qt.CheckState.Checked
+        ]
+
+    def source_labels(self) -> list[str]:
+        """What the sources list offers, as the user reads it."""
+        return [choice.label for choice in self._offered]
+
+    def select_source(self, label: str, selected: bool = True) -> None:
+        """Tick or untick an offered source by its label, as clicking its box does."""
+        for row, choice in enumerate(self._offered):
+            if choice.label == label:
+                state = Qt.CheckState.Checked if selected else Qt.CheckState.Unchecked
+                self.sources.item(row).setCheckState(state)
 
     def current_format(self) -> str:
         row = self.format_view.currentIndex().row()
@@ -576,20 +765,23 @@ class ExportPinsPanel(QWidget):
     def domain_names(self) -> list[str]:
         return [name for name in self.domains.stringList() if name.strip()]
 
-    def _source_changed(self) -> None:
-        """Prefill the domains with what core would choose for this source."""
+    def _sources_changed(self, *_: object) -> None:
+        """Prefill the domains with what core would choose for each ticked source; domains the
+        user added stay."""
         if self._building:
             return
-        defaults: tuple[str, ...] = ()
-        inspection = self.current_inspection()
-        if inspection is not None and inspection.source is not None:
+        defaults: dict[str, None] = {}
+        for choice in self.chosen():
             try:
-                computed = pins_from_source(inspection.source, inspection.validation, "all")
-                defaults = build_pin_set([computed], host=_host(inspection)).domains
+                computed = choice.computed("all")
+                defaults.update(dict.fromkeys(build_pin_set([computed], host=choice.host).domains))
             except ValueError:
-                defaults = ()
+                continue
+        added = [name for name in self.domains.stringList() if name not in self._prefilled]
+        self._prefilled = list(defaults)
+        names = [*self._prefilled, *(name for name in added if name not in defaults)]
         self.domains.blockSignals(True)
-        self.domains.setStringList(list(defaults))
+        self.domains.setStringList(names)
         self.domains.blockSignals(False)
         self.domain_view.reset()
         self.refresh()
@@ -694,12 +886,17 @@ class ExportPinsPanel(QWidget):
         self.backup_problem.setText(text or "")
         self.backup_problem.setToolTip("error" if error else "")
 
-    def _chain_certificates(self) -> list[Any]:
-        inspection = self.current_inspection()
-        validation = inspection.validation if inspection is not None else None
-        if validation is not None:
-            return list(validation.path.certificates)
-        return list(inspection.source.certificates()) if inspection and inspection.source else []
+    def _chain_certificates(self) -> list[Certificate]:
+        """The certificates of every chain ticked: a pasted fingerprint is recognised in them
+        (as `pinscope pins` does with its sources)."""
+        certificates: list[Certificate] = []
+        for choice in self.chosen():
+            try:
+                computed = choice.computed("all")
+            except ValueError:
+                continue
+            certificates.extend(cert for path in computed.paths for cert in path.chain)
+        return certificates
 
     # ---- the output ----------------------------------------------------------------------------
 
@@ -729,13 +926,15 @@ class ExportPinsPanel(QWidget):
         self.notes.setVisible(bool(outcome.notes))
 
     def _compute(self) -> _Outcome:
-        inspection = self.current_inspection()
-        if inspection is None or inspection.source is None:
+        chosen = self.chosen()
+        if not self._offered:
             return _Outcome(None, None, "open a certificate, chain, key or endpoint first", [])
+        if not chosen:
+            return _Outcome(None, None, "tick at least one source to pin", [])
         level = str(self.level.currentData())
         try:
-            computed = pins_from_source(inspection.source, inspection.validation, level)
-            pin_set = self._pin_set(computed, inspection)
+            computed = [choice.computed(level) for choice in chosen]
+            pin_set = self._pin_set(computed, chosen)
         except ValueError as error:
             return _Outcome(None, None, str(error), list(self._pasted_findings))
 
@@ -751,18 +950,22 @@ class ExportPinsPanel(QWidget):
                 refused = str(error)
         if rendered is not None:
             findings = merged_findings(findings, rendered.findings)
-        return _Outcome(pin_set, rendered, refused, findings, computed.notes)
+        notes = tuple(note for item in computed for note in item.notes)
+        return _Outcome(pin_set, rendered, refused, findings, notes)
 
-    def _pin_set(self, computed: ComputedPins, inspection: Inspection) -> PinSet:
+    def _pin_set(self, computed: list[ComputedPins], chosen: list[PinSource]) -> PinSet:
+        """Core's pin set for the choices, built as `pinscope pins` builds it: the first
+        endpoint's host is the default domain."""
         expires = self.expires.date().toPython() if self.expires_on.isChecked() else None
+        host = next((choice.host for choice in chosen if choice.host), None)
         return build_pin_set(
-            [computed],
+            computed,
             self.domain_names(),
             self.subdomains.isChecked(),
             self.backups.pins,
             expires,
             self.report_uri.text().strip() or None,
-            _host(inspection),
+            host,
         )
 
     def pin_set(self) -> PinSet | None:

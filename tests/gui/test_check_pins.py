@@ -2,12 +2,27 @@
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtCore import QMimeData, QPointF, Qt, QThreadPool, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QApplication, QFileDialog, QLabel, QListView, QPushButton, QTableView
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QApplication,
+    QComboBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QLabel,
+    QLineEdit,
+    QListView,
+    QPushButton,
+    QTableView,
+    QTextBrowser,
+    QToolButton,
+)
 from pytestqt.qtbot import QtBot
 
 from pinscope.core.checks.context import CheckContext
@@ -17,6 +32,24 @@ from pinscope.core.pins.formats import render
 from pinscope.core.trust import load_trust_stores
 from pinscope.gui.check_pins import CheckPinsPanel
 from tests.core import minting
+from tests.core.endpoint import plaintext_servers
+from tests.core.endpoint.connect_proxy import ConnectProxy
+from tests.core.endpoint.servers import NEVER_ANSWERS, ServerConfig, serving
+
+HOST = "api.example.test"
+WAIT_MS = 20_000
+
+
+@pytest.fixture(autouse=True)
+def no_proxy_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Loopback servers are reached directly, whatever the machine's proxy settings."""
+    for variable in ("https_proxy", "HTTPS_PROXY"):
+        monkeypatch.delenv(variable, raising=False)
+    yield
+    # A cancelled check may still be ending on the thread pool: wait for it, then collect its
+    # garbage here on the GUI thread, where freeing Qt objects is safe.
+    QThreadPool.globalInstance().waitForDone(WAIT_MS)
+    gc.collect()
 
 
 @pytest.fixture
@@ -132,21 +165,21 @@ def test_the_chain_it_pins_would_connect(
 
     run(qtbot, panel)
 
-    assert header(panel)[:6] == [
+    assert header(panel) == [
         "Domain",
+        "Verdict",
         "Checked",
         "Matched pin → certificate",
         "Backup",
         "Expires",
-        "Verdict",
     ]
     (row,) = table_rows(panel)
     assert row[0] == "api.example.test"
-    assert row[1] == chain.name
-    assert "intermediate “Pinscope Test Issuing CA”" in row[2]
-    assert row[3] == "none"
-    assert row[4] == "never"
-    assert row[5] == "✔ would connect"
+    assert row[1] == "✔ would connect"
+    assert row[2] == chain.name
+    assert "intermediate “Pinscope Test Issuing CA”" in row[3]
+    assert row[4] == "none"
+    assert row[5] == "never"
     assert "Every domain checked would connect" in child(panel, QLabel, "status").text()
 
 
@@ -165,9 +198,9 @@ def test_another_ca_would_be_refused(
     run(qtbot, panel)
 
     (row,) = table_rows(panel)
-    assert row[1] == other.name
-    assert row[2] == "none"
-    assert row[5] == "✖ would refuse"
+    assert row[1] == "✖ would refuse"
+    assert row[2] == other.name
+    assert row[3] == "none"
     assert "1 of 1 check(s) would fail" in child(panel, QLabel, "status").text()
     findings = child(panel, QListView, "findings").model()
     assert findings.rowCount() > 0
@@ -191,10 +224,10 @@ def test_rotation_preview_to_another_ca(
 
     run(qtbot, panel)
 
-    assert header(panel)[-1] == "After rotation"
+    assert header(panel)[:3] == ["Domain", "Verdict", "After rotation"]
     (row,) = table_rows(panel)
-    assert row[5] == "✔ would connect"
-    assert row[6] == "✖ would refuse"
+    assert row[1] == "✔ would connect"
+    assert row[2] == "✖ would refuse"
 
 
 def test_a_dropped_file_is_opened(
@@ -244,3 +277,273 @@ def test_the_panel_renders_to_an_image(
 
     assert panel.grab().save(str(screenshot))
     assert screenshot.stat().st_size > 0
+
+
+# ---- typed endpoints and their connection options -------------------------------------------
+
+
+@pytest.fixture
+def served() -> minting.Chain:
+    """The chain a loopback server sends for api.example.test, under a root of its own."""
+    return minting.mint_chain(HOST, prefix="Served")
+
+
+@pytest.fixture
+def served_root(served: minting.Chain, tmp_path: Path) -> Path:
+    path = tmp_path / "served-root.pem"
+    path.write_bytes(served.root.pem)
+    return path
+
+
+@pytest.fixture
+def served_config(served: minting.Chain, served_root: Path, tmp_path: Path) -> Path:
+    """An Android config pinning the served chain's intermediate, as core writes it."""
+    chain_file = tmp_path / "served.pem"
+    chain_file.write_bytes(served.leaf.pem + served.intermediate.pem)
+    trusted = Settings(CheckContext(), tuple(load_trust_stores(None, [str(served_root)])))
+    inspection = inspect_path(chain_file, settings=trusted)
+    assert inspection.source is not None
+    computed = pins_from_source(inspection.source, inspection.validation, "intermediate")
+    path = tmp_path / "served_network_security_config.xml"
+    path.write_text(render("android", build_pin_set([computed])).text, encoding="utf-8")
+    return path
+
+
+def tls_server(chain: minting.Chain) -> ServerConfig:
+    return ServerConfig(
+        chain=[chain.leaf.certificate, chain.intermediate.certificate], key=chain.leaf.key
+    )
+
+
+def show_options(qtbot: QtBot, panel: CheckPinsPanel) -> None:
+    toggle = child(panel, QToolButton, "connectionOptionsToggle")
+    if not toggle.isChecked():
+        qtbot.mouseClick(toggle, Qt.MouseButton.LeftButton)
+    assert child(panel, QLineEdit, "sni").isVisible()
+
+
+def trust_only(qtbot: QtBot, panel: CheckPinsPanel, root: Path) -> None:
+    """Judge typed endpoints against `root` alone."""
+    show_options(qtbot, panel)
+    store = child(panel, QComboBox, "trustStore")
+    store.setCurrentIndex(store.findData("none"))
+    qtbot.keyClicks(child(panel, QLineEdit, "trustFile"), str(root))
+
+
+def test_connection_options_start_collapsed_and_say_what_differs(
+    qtbot: QtBot, settings: Settings
+) -> None:
+    panel = make_panel(qtbot, [], settings)
+    summary = child(panel, QLabel, "connectionSummary")
+    assert not child(panel, QLineEdit, "sni").isVisible()
+    assert summary.text() == "defaults"
+
+    show_options(qtbot, panel)
+    starttls = child(panel, QComboBox, "starttls")
+    starttls.setCurrentIndex(starttls.findData("smtp"))
+    qtbot.keyClicks(child(panel, QLineEdit, "sni"), HOST)
+    qtbot.mouseClick(
+        child(panel, QToolButton, "connectionOptionsToggle"), Qt.MouseButton.LeftButton
+    )
+
+    assert not child(panel, QLineEdit, "sni").isVisible()
+    assert summary.isVisible()
+    assert summary.text() == f"SMTP STARTTLS, as {HOST}"
+
+
+def test_a_typed_address_checked_with_the_server_name_and_trust_file(
+    qtbot: QtBot,
+    settings: Settings,
+    served: minting.Chain,
+    served_root: Path,
+    served_config: Path,
+) -> None:
+    panel = make_panel(qtbot, [], settings)
+    panel.open_config(str(served_config))
+    trust_only(qtbot, panel, served_root)
+    qtbot.keyClicks(child(panel, QLineEdit, "sni"), HOST)
+
+    with serving(tls_server(served)) as server:
+        address = f"127.0.0.1:{server.port}"
+        qtbot.keyClicks(child(panel, QLineEdit, "endpoints"), address)
+        run(qtbot, panel)
+
+    assert [visit.sni for visit in server.visits] == [HOST]
+    (row,) = table_rows(panel)
+    assert row[:3] == [HOST, "✔ would connect", f"{address} as {HOST}"]
+    assert "intermediate “Served Issuing CA”" in row[3]
+
+
+def test_without_the_trust_file_the_same_server_is_not_trusted(
+    qtbot: QtBot, settings: Settings, served: minting.Chain, served_config: Path
+) -> None:
+    panel = make_panel(qtbot, [], settings)
+    panel.open_config(str(served_config))
+    show_options(qtbot, panel)
+    qtbot.keyClicks(child(panel, QLineEdit, "sni"), HOST)
+
+    with serving(tls_server(served)) as server:
+        qtbot.keyClicks(child(panel, QLineEdit, "endpoints"), f"127.0.0.1:{server.port}")
+        run(qtbot, panel)
+
+    (row,) = table_rows(panel)
+    assert row[1] == "✖ would refuse"
+
+
+def test_starttls_smtp_with_its_port_from_the_typed_text(
+    qtbot: QtBot,
+    settings: Settings,
+    served: minting.Chain,
+    served_root: Path,
+    served_config: Path,
+) -> None:
+    panel = make_panel(qtbot, [], settings)
+    panel.open_config(str(served_config))
+    trust_only(qtbot, panel, served_root)
+    starttls = child(panel, QComboBox, "starttls")
+    starttls.setCurrentIndex(starttls.findData("smtp"))
+    qtbot.keyClicks(child(panel, QLineEdit, "sni"), HOST)
+
+    with plaintext_servers.serving(plaintext_servers.smtp, chain=served) as server:
+        server.expect_outside_client()
+        qtbot.keyClicks(child(panel, QLineEdit, "endpoints"), f"127.0.0.1:{server.port}")
+        run(qtbot, panel)
+
+    assert b"STARTTLS" in b"".join(server.transcript.received)
+    (row,) = table_rows(panel)
+    assert row[1] == "✔ would connect"
+
+
+def test_an_endpoint_reached_through_a_connect_proxy(
+    qtbot: QtBot,
+    settings: Settings,
+    served: minting.Chain,
+    served_root: Path,
+    served_config: Path,
+) -> None:
+    panel = make_panel(qtbot, [], settings)
+    panel.open_config(str(served_config))
+    trust_only(qtbot, panel, served_root)
+
+    with serving(tls_server(served)) as server, ConnectProxy() as proxy:
+        endpoint = f"{HOST}:{server.port}"
+        qtbot.keyClicks(child(panel, QLineEdit, "proxy"), f"http://127.0.0.1:{proxy.port}")
+        qtbot.keyClicks(child(panel, QLineEdit, "endpoints"), endpoint)
+        run(qtbot, panel)
+
+    assert [r.request_line for r in proxy.requests] == [f"CONNECT {endpoint} HTTP/1.1"]
+    (row,) = table_rows(panel)
+    assert row[:3] == [HOST, "✔ would connect", f"{endpoint} as {HOST}"]
+
+
+def test_a_bad_proxy_url_is_explained_and_nothing_runs(
+    qtbot: QtBot, settings: Settings, served_config: Path
+) -> None:
+    panel = make_panel(qtbot, [], settings)
+    panel.open_config(str(served_config))
+    show_options(qtbot, panel)
+    qtbot.keyClicks(child(panel, QLineEdit, "proxy"), "socks5://127.0.0.1:1080")
+    qtbot.keyClicks(child(panel, QLineEdit, "endpoints"), f"{HOST}:443")
+
+    qtbot.mouseClick(child(panel, QPushButton, "check"), Qt.MouseButton.LeftButton)
+
+    status = child(panel, QLabel, "status").text()
+    assert status.startswith("✖ Nothing checked:")
+    assert "not supported" in status
+    assert child(panel, QPushButton, "check").isEnabled()
+    assert not child(panel, QPushButton, "cancel").isEnabled()
+
+
+def test_enter_in_the_endpoints_field_checks_and_escape_cancels(
+    qtbot: QtBot, settings: Settings, served: minting.Chain, served_config: Path
+) -> None:
+    panel = make_panel(qtbot, [], settings)
+    panel.open_config(str(served_config))
+    show_options(qtbot, panel)
+    child(panel, QDoubleSpinBox, "timeout").setValue(1.0)
+    endpoints = child(panel, QLineEdit, "endpoints")
+
+    with serving(ServerConfig(behaviour=NEVER_ANSWERS)) as server:
+        qtbot.keyClicks(endpoints, f"127.0.0.1:{server.port}")
+        qtbot.keyClick(endpoints, Qt.Key.Key_Return)
+        assert child(panel, QPushButton, "cancel").isEnabled()
+        assert not child(panel, QPushButton, "check").isEnabled()
+
+        qtbot.keyClick(endpoints, Qt.Key.Key_Escape)
+
+        assert "Cancelled" in child(panel, QLabel, "status").text()
+        assert child(panel, QPushButton, "check").isEnabled()
+        with qtbot.assertNotEmitted(panel.checked, wait=1500):
+            pass
+    assert table_rows(panel) == []
+
+
+def test_tab_walks_the_form_in_reading_order(qtbot: QtBot, settings: Settings) -> None:
+    panel = make_panel(qtbot, [], settings)
+    with qtbot.waitActive(panel):
+        panel.activateWindow()
+    config_path = child(panel, QLineEdit, "configPath")
+    config_path.setFocus()
+    order = [config_path]
+    for _ in range(3):
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+        order.append(QApplication.focusWidget())
+
+    assert [widget.objectName() for widget in order] == [
+        "configPath",
+        "openConfig",
+        "sources",
+        "endpoints",
+    ]
+
+
+def test_a_label_mnemonic_focuses_its_field(qtbot: QtBot, settings: Settings) -> None:
+    panel = make_panel(qtbot, [], settings)
+    with qtbot.waitActive(panel):
+        panel.activateWindow()
+
+    qtbot.keyClick(panel, Qt.Key.Key_E, Qt.KeyboardModifier.AltModifier)
+
+    assert QApplication.focusWidget() is child(panel, QLineEdit, "endpoints")
+
+
+def test_every_button_says_what_it_does(qtbot: QtBot, settings: Settings) -> None:
+    panel = make_panel(qtbot, [], settings)
+    show_options(qtbot, panel)
+
+    buttons = [b for b in panel.findChildren(QAbstractButton) if b.isVisible()]
+    silent = [b.text() for b in buttons if not b.toolTip()]
+
+    assert silent == []
+
+
+def test_domain_and_verdict_stay_in_view_in_a_narrow_dock(
+    qtbot: QtBot,
+    chain: Inspection,
+    settings: Settings,
+    android_config: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    upcoming = tmp_path / "next.pem"
+    minted = minting.mint_chain(
+        HOST, prefix="A Rather Long Name For The Next Certificate Authority"
+    )
+    upcoming.write_bytes(minted.leaf.pem + minted.intermediate.pem)
+    panel = make_panel(qtbot, [chain], settings)
+    panel.resize(480, 700)
+    open_config(qtbot, panel, android_config, monkeypatch)
+    tick(qtbot, panel, 0)
+    qtbot.keyClicks(child(panel, QLineEdit, "nextPath"), str(upcoming))
+
+    run(qtbot, panel)
+
+    table = child(panel, QTableView, "verdicts")
+    visible = table.viewport().width()
+    for column in (0, 1, 2):  # domain, verdict, after rotation
+        assert table.columnViewportPosition(column) + table.columnWidth(column) <= visible
+    matched = table.model().index(0, 4)
+    assert matched.data(Qt.ItemDataRole.ToolTipRole).startswith(matched.data().split("…")[0])
+    details = child(panel, QTextBrowser, "verdictDetails").toPlainText()
+    assert "Chain: " in details
+    assert "After rotation: would refuse" in details

@@ -7,10 +7,13 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
+    QAbstractButton,
     QApplication,
     QCheckBox,
+    QComboBox,
     QFileDialog,
     QLabel,
+    QLineEdit,
     QListView,
     QPlainTextEdit,
     QPushButton,
@@ -19,12 +22,18 @@ from pytestqt.qtbot import QtBot
 
 from pinscope.core.checks.context import CheckContext
 from pinscope.core.inspection import Inspection, Settings, inspect_path
-from pinscope.core.pins.compute import RECOMMENDATION, build_pin_set, pins_from_source
+from pinscope.core.pins.compute import (
+    RECOMMENDATION,
+    ComputedPins,
+    build_pin_set,
+    pins_from_source,
+)
 from pinscope.core.pins.formats import FORMATS, render
 from pinscope.core.pins.model import BACKUP, PinSet, SPKIPin
 from pinscope.core.pins.parse import parse_pins
 from pinscope.core.trust import load_trust_stores
 from pinscope.gui.export_pins import ExportPinsPanel
+from tests.core import minting
 
 SPARE = "NFAZmggmJOVHGr88gTI7I1Mf9aWo2vehdJFtDLnykGQ="
 
@@ -228,3 +237,195 @@ def test_the_panel_renders_to_an_image(panel: ExportPinsPanel, tmp_path: Path) -
 
     assert panel.grab().save(str(screenshot))
     assert screenshot.stat().st_size > 0
+
+
+# ---- several sources into one configuration --------------------------------------------------
+
+
+def trusting(*roots: Path) -> Settings:
+    return Settings(CheckContext(), tuple(load_trust_stores(None, [str(r) for r in roots])))
+
+
+@pytest.fixture
+def other_host(tmp_path: Path) -> tuple[Inspection, Path]:
+    """A chain for www.other.test under a root of its own (trusted), and that root's file."""
+    minted = minting.mint_chain("www.other.test", prefix="Other")
+    root = tmp_path / "other-root.pem"
+    root.write_bytes(minted.root.pem)
+    served = tmp_path / "other.pem"
+    served.write_bytes(minted.leaf.pem + minted.intermediate.pem)
+    return inspect_path(served, settings=trusting(root)), root
+
+
+def sources_view(panel: ExportPinsPanel) -> QListView:
+    found = panel.findChild(QListView, "sources")
+    assert found is not None
+    return found
+
+
+def offered(panel: ExportPinsPanel) -> list[tuple[str, bool]]:
+    """The sources list as the user sees it: each label and whether it is ticked."""
+    model = sources_view(panel).model()
+    rows = [model.index(row, 0) for row in range(model.rowCount())]
+    return [
+        (index.data(), index.data(Qt.ItemDataRole.CheckStateRole) == Qt.CheckState.Checked.value)
+        for index in rows
+    ]
+
+
+def tick(panel: ExportPinsPanel, row: int) -> None:
+    """Tick a source's box, as a click on it does."""
+    model = sources_view(panel).model()
+    model.setData(model.index(row, 0), Qt.CheckState.Checked.value, Qt.ItemDataRole.CheckStateRole)
+
+
+def intermediate_pins(inspection: Inspection) -> ComputedPins:
+    assert inspection.source is not None
+    return pins_from_source(inspection.source, inspection.validation, "intermediate")
+
+
+def test_two_sources_go_into_one_configuration(
+    qtbot: QtBot, chain: Inspection, other_host: tuple[Inspection, Path]
+) -> None:
+    other, _ = other_host
+    widget = ExportPinsPanel([chain, other])
+    qtbot.addWidget(widget)
+    assert offered(widget) == [(chain.name, True), (other.name, False)]
+
+    tick(widget, 1)
+
+    domains = ["api.example.test", "www.other.test"]
+    assert widget.domain_names() == domains
+    computed = [intermediate_pins(chain), intermediate_pins(other)]
+    for name in ("android", "okhttp-kotlin", "trustkit-ios"):
+        choose_format(qtbot, widget, name)
+        expected = render(name, build_pin_set(computed, domains)).text
+        assert preview(widget).toPlainText() == expected, name
+    assert "pin.no-backup" not in finding_codes(widget)  # two CAs back each other up
+
+
+def test_a_domain_added_by_hand_stays_when_the_sources_change(
+    qtbot: QtBot, chain: Inspection, other_host: tuple[Inspection, Path]
+) -> None:
+    other, _ = other_host
+    widget = ExportPinsPanel([chain, other])
+    qtbot.addWidget(widget)
+    widget.show()
+    new_domain = widget.findChild(QLineEdit, "newDomain")
+    assert new_domain is not None
+
+    qtbot.keyClicks(new_domain, "login.example.test")
+    qtbot.keyClick(new_domain, Qt.Key.Key_Return)
+    tick(widget, 1)
+
+    assert widget.domain_names() == ["api.example.test", "www.other.test", "login.example.test"]
+    assert '<domain includeSubdomains="false">login.example.test</domain>' in (
+        preview(widget).toPlainText()
+    )
+
+
+def test_each_chain_of_a_bundle_can_be_picked(
+    qtbot: QtBot, tmp_path: Path, other_host: tuple[Inspection, Path]
+) -> None:
+    first = minting.mint_chain("api.example.test", prefix="First")
+    second = minting.mint_chain("www.second.test", prefix="Second")
+    roots = tmp_path / "roots.pem"
+    roots.write_bytes(first.root.pem + second.root.pem)
+    bundle = tmp_path / "bundle.pem"
+    parts = (first.leaf, first.intermediate, second.leaf, second.intermediate)
+    bundle.write_bytes(b"".join(part.pem for part in parts))
+    widget = ExportPinsPanel([inspect_path(bundle, settings=trusting(roots))])
+    qtbot.addWidget(widget)
+
+    labels = [label for label, _ in offered(widget)]
+    assert len(labels) == 2 and all(label.startswith(f"{bundle} — ") for label in labels)
+    tick(widget, 0)
+    tick(widget, 1)
+
+    # The same as core renders for the two chains given as two files.
+    files = []
+    for index, minted in enumerate((first, second)):
+        path = tmp_path / f"chain-{index}.pem"
+        path.write_bytes(minted.leaf.pem + minted.intermediate.pem)
+        files.append(intermediate_pins(inspect_path(path, settings=trusting(roots))))
+    domains = ["api.example.test", "www.second.test"]
+    assert widget.domain_names() == domains
+    expected = render("android", build_pin_set(files, domains)).text
+    assert preview(widget).toPlainText() == expected
+
+
+def test_nothing_ticked_says_so(qtbot: QtBot, panel: ExportPinsPanel) -> None:
+    model = sources_view(panel).model()
+    model.setData(model.index(0, 0), Qt.CheckState.Unchecked.value, Qt.ItemDataRole.CheckStateRole)
+
+    refusal = panel.findChild(QLabel, "rejection")
+    assert refusal is not None and refusal.isVisible()
+    assert "tick at least one source" in refusal.text()
+    assert not button(panel, "copy").isEnabled()
+
+
+# ---- layout and keyboard ---------------------------------------------------------------------
+
+
+def test_in_a_narrow_dock_the_preview_goes_below_the_form(panel: ExportPinsPanel) -> None:
+    panel.resize(480, 700)
+    QApplication.processEvents()
+    text = preview(panel)
+    form = panel.findChild(QComboBox, "level")
+    assert form is not None
+
+    assert text.width() >= text.fontMetrics().horizontalAdvance("m" * 40)
+    assert (
+        text.mapTo(panel, text.rect().topLeft()).y() > form.mapTo(panel, form.rect().topLeft()).y()
+    )
+    assert text.lineWrapMode() == QPlainTextEdit.LineWrapMode.NoWrap
+
+    panel.resize(1100, 760)
+    QApplication.processEvents()
+    assert (
+        text.mapTo(panel, text.rect().topLeft()).x() > form.mapTo(panel, form.rect().topLeft()).x()
+    )
+    assert text.width() > 600
+
+
+def test_a_label_mnemonic_focuses_its_field(qtbot: QtBot, panel: ExportPinsPanel) -> None:
+    with qtbot.waitActive(panel):
+        panel.activateWindow()
+
+    qtbot.keyClick(panel, Qt.Key.Key_L, Qt.KeyboardModifier.AltModifier)
+
+    assert QApplication.focusWidget() is panel.findChild(QComboBox, "level")
+
+
+def test_tab_leaves_the_pasted_pins_for_the_add_button(
+    qtbot: QtBot, panel: ExportPinsPanel
+) -> None:
+    with qtbot.waitActive(panel):
+        panel.activateWindow()
+    pasted = panel.findChild(QPlainTextEdit, "pastedBackup")
+    assert pasted is not None
+    pasted.setFocus()
+
+    qtbot.keyClick(pasted, Qt.Key.Key_Tab)
+
+    assert QApplication.focusWidget() is button(panel, "addPasted")
+
+
+def test_ctrl_return_in_the_pasted_pins_adds_them(qtbot: QtBot, panel: ExportPinsPanel) -> None:
+    with qtbot.waitActive(panel):
+        panel.activateWindow()
+    pasted = panel.findChild(QPlainTextEdit, "pastedBackup")
+    assert pasted is not None
+    pasted.setFocus()
+    qtbot.keyClicks(pasted, f"sha256/{SPARE}")
+
+    qtbot.keyClick(pasted, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+
+    assert "pin.no-backup" not in finding_codes(panel)
+    assert SPARE in preview(panel).toPlainText()
+
+
+def test_every_button_says_what_it_does(panel: ExportPinsPanel) -> None:
+    buttons = [b for b in panel.findChildren(QAbstractButton) if b.isVisible()]
+
+    assert [b.text() for b in buttons if not b.toolTip()] == []
