@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import cryptography
@@ -49,10 +51,13 @@ from pinscope.core.aia import IssuerFetcher
 from pinscope.core.certificate import Certificate
 from pinscope.core.chain import Validation
 from pinscope.core.checks import CheckContext
+from pinscope.core.checks.keystore import is_keystore
 from pinscope.core.endpoint.identity import identity_from_source
 from pinscope.core.endpoint.report import story_lines
+from pinscope.core.endpoint.target import looks_like_endpoint
 from pinscope.core.errors import LoadError, PasswordRequired, WrongPassword
-from pinscope.core.inspection import Inspection, Settings, inspect_bytes, inspect_path
+from pinscope.core.inspection import Inspection, Settings, check, read_bytes, read_path
+from pinscope.core.pins.parse import parse_pins
 from pinscope.core.sources import Passwords
 from pinscope.core.trust import load_trust_stores
 from pinscope.gui.check_pins import CheckPinsPanel
@@ -70,7 +75,7 @@ from pinscope.gui.models import (
     FindingsModel,
 )
 from pinscope.gui.settings import Preferences, SettingsDialog, apply_theme, load_preferences
-from pinscope.gui.worker import run_in_background
+from pinscope.gui.worker import keep_gui_responsive, run_in_background
 
 logger = logging.getLogger(__name__)
 
@@ -80,7 +85,6 @@ EMPTY_TEXT = (
     "Open a certificate, key, CSR or keystore (Ctrl+O), drop files here,\n"
     "or paste PEM text (Ctrl+V)."
 )
-SOURCE_ROLE = Qt.ItemDataRole.UserRole + 10
 RECENT_KEY = "recent-files"
 RECENT_COUNT = 10
 LISTED_ENTRIES = 200
@@ -94,33 +98,83 @@ def settings_for(prefs: Preferences) -> Settings:
     return Settings(CheckContext(warn_days=prefs.warn_days), tuple(stores), fetcher)
 
 
+@dataclass
+class PasswordRequest:
+    """What a password is asked for: a file, or the key of one alias inside a keystore.
+
+    `given` holds the passwords that opened the file so far; it lives in memory while the
+    question is asked, for the next attempt, and is never written anywhere.
+    """
+
+    path: str
+    given: Passwords = field(default_factory=Passwords)
+    alias: str | None = None
+    """The keystore entry whose key is locked; None when the file's password is asked."""
+    file_key: bool = False
+    """The file was read, but a key in it is encrypted (a PEM file with an encrypted key)."""
+
+    def question(self, wrong: bool) -> str:
+        name = Path(self.path).name
+        if self.alias is not None:
+            what = f"the key \u201c{self.alias}\u201d in {name}"
+        elif self.file_key:
+            what = f"the private key in {name}"
+        else:
+            what = name
+        return f"Wrong password for {what}:" if wrong else f"Password for {what}:"
+
+    def with_answer(self, password: str) -> Passwords:
+        if self.alias is None:
+            return Passwords(password=password)
+        aliases = {**self.given.alias_passwords, self.alias: password}
+        return replace(self.given, alias_passwords=aliases)
+
+
 class PasswordBar(QWidget):
-    """Asks for a file's password in place, above the sources; says "wrong password" there."""
+    """Asks for a password in place, above the sources; says "wrong password" there."""
 
     def __init__(self) -> None:
         super().__init__()
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         self.label = QLabel()
+        self.label.setWordWrap(True)
         self.field = QLineEdit()
         self.field.setEchoMode(QLineEdit.EchoMode.Password)
         self.field.setPlaceholderText("password")
+        self.field.setToolTip("Used for this file only; never saved")
+        self.label.setBuddy(self.field)
         self.button = QPushButton("Open")
+        self.button.setToolTip("Try this password (Enter)")
         self.cancel = QPushButton("Skip")
-        layout.addWidget(self.label, 1)
-        layout.addWidget(self.field, 1)
-        layout.addWidget(self.button)
-        layout.addWidget(self.cancel)
-        self.path: str | None = None
+        self.cancel.setToolTip("Leave it locked (Escape)")
+        self.cancel.setShortcut(QKeySequence(Qt.Key.Key_Escape))
+        column = QVBoxLayout()
+        column.addWidget(self.label)
+        row = QHBoxLayout()
+        row.addWidget(self.field, 1)
+        row.addWidget(self.button)
+        row.addWidget(self.cancel)
+        column.addLayout(row)
+        layout.addLayout(column)
+        self.request: PasswordRequest | None = None
         self.hide()
 
-    def ask(self, path: str, wrong: bool) -> None:
-        self.path = path
-        name = Path(path).name
-        self.label.setText(f"Wrong password for {name}:" if wrong else f"Password for {name}:")
+    @property
+    def path(self) -> str | None:
+        return self.request.path if self.request is not None else None
+
+    def ask(self, request: PasswordRequest, wrong: bool) -> None:
+        self.request = request
+        self.label.setText(request.question(wrong))
         self.field.clear()
         self.show()
         self.field.setFocus()
+
+    def done(self) -> None:
+        self.request = None
+        self.field.clear()
+        self.hide()
 
 
 class MainWindow(QMainWindow):
@@ -128,12 +182,17 @@ class MainWindow(QMainWindow):
 
     def __init__(self) -> None:
         super().__init__()
+        keep_gui_responsive()
         self.setWindowTitle("Pinscope")
         self.resize(1280, 800)
         self.setAcceptDrops(True)
         self.inspections: list[Inspection] = []
         self.preferences = load_preferences(QSettings())
         self._menu_row: CertificateRow | None = None
+        self._shown: Inspection | None = None
+        """The inspection whose certificates the table holds."""
+        self._skipped: dict[str, set[str]] = {}
+        """By file: the aliases whose key passwords the user skipped ("" for a file's key)."""
         """The table row a context menu was opened on."""
 
         self.sources = QStandardItemModel()
@@ -144,7 +203,7 @@ class MainWindow(QMainWindow):
         self.password_bar = PasswordBar()
         self.password_bar.button.clicked.connect(self._retry_with_password)
         self.password_bar.field.returnPressed.connect(self._retry_with_password)
-        self.password_bar.cancel.clicked.connect(self.password_bar.hide)
+        self.password_bar.cancel.clicked.connect(self._skip_password)
 
         self.certificates = CertificatesModel()
         self.proxy = QSortFilterProxyModel()
@@ -254,8 +313,14 @@ class MainWindow(QMainWindow):
         paste = QAction("&Paste", self)
         paste.setShortcut(QKeySequence.StandardKey.Paste)
         paste.triggered.connect(self.paste)
+        close_action = QAction("&Close", self)
+        close_action.setShortcuts(QKeySequence.StandardKey.Close)
+        close_action.setToolTip("Close the selected source")
+        close_action.triggered.connect(self.close_source)
         quit_action = QAction("&Quit", self)
-        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        quit_action.setShortcuts(
+            QKeySequence.keyBindings(QKeySequence.StandardKey.Quit) or [QKeySequence("Ctrl+Q")]
+        )
         quit_action.triggered.connect(self.close)
         self.recent_menu = QMenu("Open &Recent", self)
         self.recent_menu.aboutToShow.connect(self._fill_recent)
@@ -266,7 +331,7 @@ class MainWindow(QMainWindow):
         copy_json.triggered.connect(self.copy_report_json)
         menu.addAction(open_action)
         menu.addMenu(self.recent_menu)
-        for action in (paste, copy_text, copy_json, quit_action):
+        for action in (paste, close_action, copy_text, copy_json, quit_action):
             menu.addAction(action)
         toolbar = self.addToolBar("Main")
         toolbar.setObjectName("main-toolbar")
@@ -316,7 +381,10 @@ class MainWindow(QMainWindow):
             menu.addAction(action)
             toolbar.addAction(action)
         settings_action = QAction("&Settings…", self)
-        settings_action.setShortcut(QKeySequence.StandardKey.Preferences)
+        settings_action.setShortcuts(
+            QKeySequence.keyBindings(QKeySequence.StandardKey.Preferences)
+            or [QKeySequence("Ctrl+,")]
+        )
         settings_action.triggered.connect(self.open_settings)
         menu.addSeparator()
         menu.addAction(settings_action)
@@ -363,81 +431,234 @@ class MainWindow(QMainWindow):
         for path in paths:
             self.open_path(path)
 
-    def open_path(self, path: str, password: str | None = None) -> None:
-        """Read `path` on a worker thread; it appears in the sources when read."""
-        self.statusBar().showMessage(f"Reading {Path(path).name}…")
-        passwords = Passwords(password=password)
-        prefs = self.preferences
+    def open_path(
+        self, path: str, password: str | None = None, passwords: Passwords | None = None
+    ) -> None:
+        """Read `path` on a worker thread, then check it on another job: its entries appear in
+        the sources as soon as it is read, its verdicts when they are ready."""
+        given = passwords if passwords is not None else Passwords(password=password)
+        self._read(path, Path(path).name, lambda: read_path(path, given), given)
+
+    def _read(
+        self,
+        path: str | None,
+        name: str,
+        job: Callable[[], Inspection],
+        given: Passwords | None = None,
+        replacing: Inspection | None = None,
+    ) -> None:
+        self.statusBar().showMessage(f"Reading {name}\u2026")
         run_in_background(
-            lambda: inspect_path(path, passwords, settings=settings_for(prefs)),
-            lambda inspection: self._loaded(inspection, path, password is not None),
-            lambda error: self._failed(path, error),
+            job,
+            lambda read: self._was_read(read, path, given or Passwords(), replacing),
+            lambda error: self._failed(name, error),
         )
 
     def paste(self) -> None:
-        text = QApplication.clipboard().text()
-        if not text.strip():
+        """Paste PEM or base64 text, a pin (shown against what is open), or an endpoint
+        (`host:port` or a URL: connected to with the Connect panel's options)."""
+        text = QApplication.clipboard().text().strip()
+        if not text:
             self.statusBar().showMessage("The clipboard holds no text")
             return
+        self.open_text(text, "pasted text")
+
+    def open_text(self, text: str, name: str) -> None:
+        if "-----BEGIN" not in text and looks_like_endpoint(text):
+            self.connect_panel.set_target(text)
+            self.show_tool("Connect")
+            self.connect_panel.start_connection()
+            return
+        if "-----BEGIN" not in text and self._show_pins(text):
+            return
         data = text.encode("utf-8")
-        run_in_background(
-            lambda: inspect_bytes(data, "pasted text", kind="text"),
-            lambda inspection: self._loaded(inspection, None, False),
-            lambda error: self._failed("pasted text", error),
+        self._read(None, name, lambda: read_bytes(data, name, kind="text"))
+
+    def _show_pins(self, text: str) -> bool:
+        """Select the open certificate a pasted pin belongs to; False when `text` is no pin."""
+        try:
+            pasted = parse_pins(text)
+        except ValueError:
+            return False
+        if not pasted.pins:
+            return False
+        for position, inspection in enumerate(self.inspections):
+            if inspection.source is None:
+                continue
+            for cert in inspection.source.certificates():
+                if any(pin.value == cert.details.public_key.spki_sha256 for pin in pasted.pins):
+                    self._select(position, cert.sha256)
+                    self.statusBar().showMessage(
+                        f"The pasted pin is the key of {cert.short_name} in "
+                        f"{Path(inspection.name).name}"
+                    )
+                    return True
+        first = pasted.pins[0].value
+        self.statusBar().showMessage(
+            f"No open certificate has the key pinned by {first}; open or connect to the "
+            "certificate to compare it"
         )
+        return True
 
     def add_inspection(self, inspection: Inspection) -> None:
         """Show an inspection made elsewhere (an endpoint connected from a panel)."""
-        self._loaded(inspection, None, False)
+        self._show_source(inspection, None, None)
 
-    def _loaded(self, inspection: Inspection, path: str | None, had_password: bool) -> None:
-        error = inspection.error
+    def _was_read(
+        self, read: Inspection, path: str | None, given: Passwords, replacing: Inspection | None
+    ) -> None:
+        error = read.error
         if isinstance(error, (PasswordRequired, WrongPassword)) and path is not None:
-            self.password_bar.ask(path, wrong=isinstance(error, WrongPassword) or had_password)
+            # Read again for a key of a file already shown: the file's password opens it.
+            request = PasswordRequest(path, file_key=replacing is not None)
+            self.password_bar.ask(request, wrong=isinstance(error, WrongPassword) or given.given)
             self.stack.setCurrentIndex(1)  # the bar sits above the sources
             self.statusBar().showMessage(f"{Path(path).name} needs a password")
             return
         if path is not None and path == self.password_bar.path:
-            self.password_bar.hide()
-        self.inspections.append(inspection)
-        item = QStandardItem(self._source_label(inspection))
-        item.setData(len(self.inspections) - 1, SOURCE_ROLE)
-        item.setToolTip(str(error) if error else inspection.name)
-        if inspection.source is not None:
-            entries = inspection.source.entries
-            for entry in entries[:LISTED_ENTRIES]:
-                child = QStandardItem(f"{entry.alias}  ({entry.type.value})")
-                child.setData(len(self.inspections) - 1, SOURCE_ROLE)
-                item.appendRow(child)
-            if len(entries) > LISTED_ENTRIES:
-                more = QStandardItem(f"… {len(entries) - LISTED_ENTRIES} more (see the table)")
-                more.setData(len(self.inspections) - 1, SOURCE_ROLE)
-                item.appendRow(more)
-        self.sources.appendRow(item)
-        if path is not None and inspection.source is not None:
-            self._remember(path)
-        self._offer_identities()
-        self.stack.setCurrentIndex(1)
-        self.sources_view.setCurrentIndex(item.index())
-        self.sources_view.expand(item.index())
-        self.statusBar().showMessage(self._status_text(inspection))
+            self.password_bar.done()
+        self._show_source(read, path, replacing)
+        if read.checked:
+            return
+        prefs = self.preferences
+        run_in_background(
+            lambda: check(read, lambda: settings_for(prefs)),
+            lambda checked: self._was_checked(read, checked, path, given),
+            lambda error: self._failed(read.name, error),
+        )
+
+    def _was_checked(
+        self, read: Inspection, checked: Inspection, path: str | None, given: Passwords
+    ) -> None:
+        position = self._position_of(read)
+        if position is None:  # closed or opened again meanwhile
+            return
+        self.inspections[position] = checked
+        item = self.sources.item(position)
+        item.setText(self._source_label(checked))
+        item.setToolTip(str(checked.error) if checked.error else checked.name)
+        if self._current_position() == position:
+            self._show_verdicts(checked)
+        self.statusBar().showMessage(self._status_text(checked))
+        if path is not None:
+            self._ask_for_locked_key(checked, path, given)
+
+    def _ask_for_locked_key(self, inspection: Inspection, path: str, given: Passwords) -> None:
+        """Ask for the next key of the file still locked, in place; the window is usable."""
+        source = inspection.source
+        if source is None or self.password_bar.isVisible():
+            return
+        skipped = self._skipped.get(path, set())
+        locked = [
+            e for e in source.entries if e.private_key is not None and e.private_key.key is None
+        ]
+        if is_keystore(source):
+            alias = next((e.alias for e in locked if e.alias not in skipped), None)
+            if alias is not None:
+                request = PasswordRequest(path, given, alias)
+                self.password_bar.ask(request, wrong=alias in given.alias_passwords)
+            return
+        file_key = locked or any(f.code == "source.key-not-decrypted" for f in inspection.findings)
+        if file_key and "" not in skipped:
+            self.password_bar.ask(PasswordRequest(path, given, file_key=True), given.given)
 
     def _failed(self, name: str, error: BaseException) -> None:
         logger.debug("reading %s failed", name, exc_info=error)
         self.statusBar().showMessage(f"{name}: {error}")
 
     def _retry_with_password(self) -> None:
-        path = self.password_bar.path
-        if path is not None:
-            self.open_path(path, self.password_bar.field.text())
-            self.password_bar.field.clear()
+        request = self.password_bar.request
+        if request is None:
+            return
+        passwords = request.with_answer(self.password_bar.field.text())
+        self.password_bar.field.clear()
+        if not (request.alias or request.file_key):
+            self.open_path(request.path, passwords=passwords)
+            return
+        # A key inside a file already shown: read it again with the key's password, in place.
+        self.password_bar.hide()
+        path = request.path
+        replacing = self._opened_from(path)
+        self._read(path, Path(path).name, lambda: read_path(path, passwords), passwords, replacing)
+
+    def _skip_password(self) -> None:
+        request = self.password_bar.request
+        self.password_bar.done()
+        if request is None or not (request.alias or request.file_key):
+            return
+        self._skipped.setdefault(request.path, set()).add(request.alias or "")
+        inspection = self._opened_from(request.path)
+        if inspection is not None:
+            self._ask_for_locked_key(inspection, request.path, request.given)
+
+    def _opened_from(self, path: str) -> Inspection | None:
+        return next((i for i in self.inspections if i.name == path), None)
+
+    def _position_of(self, inspection: Inspection) -> int | None:
+        return next((n for n, shown in enumerate(self.inspections) if shown is inspection), None)
+
+    def _show_source(
+        self, inspection: Inspection, path: str | None, replacing: Inspection | None
+    ) -> None:
+        position = self._position_of(replacing) if replacing is not None else None
+        item = self._source_item(inspection)
+        if position is None:
+            self.inspections.append(inspection)
+            self.sources.appendRow(item)
+        else:
+            self.inspections[position] = inspection
+            self.sources.setItem(position, item)
+        if path is not None and inspection.source is not None:
+            self._remember(path)
+        self._offer_identities()
+        self.stack.setCurrentIndex(1)
+        self.sources_view.setCurrentIndex(item.index())
+        if self._shown is not inspection:  # the same row as before: no change was signalled
+            self._source_selected()
+        self.sources_view.expand(item.index())
+        self.statusBar().showMessage(self._status_text(inspection))
+
+    def _source_item(self, inspection: Inspection) -> QStandardItem:
+        item = QStandardItem(self._source_label(inspection))
+        item.setToolTip(str(inspection.error) if inspection.error else inspection.name)
+        if inspection.source is None:
+            return item
+        entries = inspection.source.entries
+        for entry in entries[:LISTED_ENTRIES]:
+            locked = entry.private_key is not None and entry.private_key.key is None
+            mark = "  \U0001f512" if locked else ""
+            child = QStandardItem(f"{entry.alias}  ({entry.type.value}){mark}")
+            if locked:
+                child.setToolTip("Its private key is locked by its own password")
+            item.appendRow(child)
+        if len(entries) > LISTED_ENTRIES:
+            item.appendRow(
+                QStandardItem(f"\u2026 {len(entries) - LISTED_ENTRIES} more (see the table)")
+            )
+        return item
+
+    def close_source(self) -> None:
+        """Close the selected source (Ctrl+W)."""
+        position = self._current_position()
+        if position is None:
+            return
+        closed = self.inspections.pop(position)
+        self.sources.removeRow(position)
+        if self.password_bar.path == closed.name:
+            self.password_bar.done()
+        self._offer_identities()
+        if not self.inspections:
+            self.stack.setCurrentIndex(0)
+        self._source_selected()
+        self.statusBar().showMessage(f"Closed {Path(closed.name).name}")
 
     @staticmethod
     def _source_label(inspection: Inspection) -> str:
         if inspection.source is None:
             return f"\u2716 {Path(inspection.name).name}"
         mark = "\u2716 " if inspection.has_errors else ""
-        return f"{mark}{Path(inspection.name).name}  [{inspection.source.format}]"
+        checking = "  (checking\u2026)" if not inspection.checked else ""
+        return f"{mark}{Path(inspection.name).name}  [{inspection.source.format}]{checking}"
 
     @staticmethod
     def _status_text(inspection: Inspection) -> str:
@@ -445,29 +666,53 @@ class MainWindow(QMainWindow):
             return f"{inspection.name}: {inspection.error}"
         count = len(inspection.source.certificates())
         name = Path(inspection.name).name
+        if not inspection.checked:
+            return f"{name}: {count} certificate(s); checking chains\u2026"
         return f"{name}: {count} certificate(s), {len(inspection.findings)} finding(s)"
 
     # ---- selection ---------------------------------------------------------------------------
 
-    def current_inspection(self) -> Inspection | None:
+    def _current_position(self) -> int | None:
         index = self.sources_view.currentIndex()
-        position = index.data(SOURCE_ROLE) if index.isValid() else None
-        return self.inspections[position] if isinstance(position, int) else None
+        if not index.isValid():
+            return None
+        while index.parent().isValid():
+            index = index.parent()
+        return index.row() if index.row() < len(self.inspections) else None
+
+    def current_inspection(self) -> Inspection | None:
+        position = self._current_position()
+        return self.inspections[position] if position is not None else None
+
+    def _select(self, position: int, sha256: str) -> None:
+        """Show source `position` with its certificate `sha256` selected."""
+        self.sources_view.setCurrentIndex(self.sources.index(position, 0))
+        row = self.certificates.row_of(sha256)
+        if row is not None:
+            self.table.selectRow(self.proxy.mapFromSource(self.certificates.index(row, 0)).row())
 
     def _source_selected(self) -> None:
         inspection = self.current_inspection()
-        self.certificates.set_source(inspection.source if inspection else None)
-        self.findings.set_findings(inspection.findings if inspection else ())
-        if self.findings.rowCount() <= LISTED_ENTRIES:  # measuring thousands of rows stalls
-            self.findings_view.resizeRowsToContents()
-        self._show_chain(inspection)
+        if inspection is not self._shown:
+            self._shown = inspection
+            self.certificates.set_source(inspection.source if inspection else None)
         endpoint = inspection.endpoint if inspection else None
         self.bottom.setTabEnabled(1, endpoint is not None)
         self.handshake_view.setPlainText("\n".join(story_lines(endpoint)) if endpoint else "")
+        self._show_verdicts(inspection)
         if self.proxy.rowCount() > 0:
             self.table.selectRow(0)
         else:
             self.details.show_certificate(None)
+
+    def _show_verdicts(self, inspection: Inspection | None) -> None:
+        """The findings and the chain of the shown source; refreshed when its check ends."""
+        self._shown = inspection
+        self.findings.set_findings(inspection.findings if inspection else ())
+        if self.findings.rowCount() <= LISTED_ENTRIES:  # measuring thousands of rows stalls
+            self.findings_view.resizeRowsToContents()
+        self._show_chain(inspection)
+        self._certificate_selected()
 
     def _certificate_selected(self) -> None:
         index = self.table.currentIndex()
@@ -508,6 +753,8 @@ class MainWindow(QMainWindow):
         """The validated path leaf first, each certificate under the one it was issued to,
         marked ✔ valid, ✖ expired or not yet valid, ? not reached."""
         self._show_path(inspection.validation if inspection is not None else None)
+        if inspection is not None and inspection.source is not None and not inspection.checked:
+            self.chain.appendRow(QStandardItem("Checking the chains\u2026"))
 
     def _show_path(self, validation: Validation | None) -> None:
         self.chain.clear()
@@ -645,11 +892,6 @@ class MainWindow(QMainWindow):
             for url in mime.urls():
                 if url.isLocalFile():
                     self.open_path(url.toLocalFile())
-        elif mime.hasText():
-            data = mime.text().encode("utf-8")
-            run_in_background(
-                lambda: inspect_bytes(data, "dropped text", kind="text"),
-                lambda inspection: self._loaded(inspection, None, False),
-                lambda error: self._failed("dropped text", error),
-            )
+        elif mime.hasText() and mime.text().strip():
+            self.open_text(mime.text().strip(), "dropped text")
         event.acceptProposedAction()

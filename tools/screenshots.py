@@ -93,7 +93,10 @@ def main_window() -> Iterator[MainWindow]:
 def open_file(window: MainWindow, path: Path, password: str | None = None) -> None:
     count = len(window.inspections)
     window.open_path(str(path), password)
-    wait_for(lambda: len(window.inspections) > count, f"{path.name} to be read")
+    wait_for(
+        lambda: len(window.inspections) > count and window.inspections[-1].checked,
+        f"{path.name} to be read and checked",
+    )
     settle()
 
 

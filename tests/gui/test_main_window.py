@@ -27,7 +27,17 @@ def window(qtbot: QtBot) -> MainWindow:
 
 def opened(qtbot: QtBot, window: MainWindow, path: Path, count: int = 1) -> None:
     window.open_path(str(path))
-    qtbot.waitUntil(lambda: window.sources.rowCount() >= count, timeout=10_000)
+    checked(qtbot, window, count)
+
+
+def checked(qtbot: QtBot, window: MainWindow, count: int = 1) -> None:
+    """Wait until `count` sources are listed and their chains judged ("checking…" gone)."""
+
+    def done() -> bool:
+        labels = [window.sources.item(row).text() for row in range(window.sources.rowCount())]
+        return len(labels) >= count and not any("checking" in label for label in labels)
+
+    qtbot.waitUntil(done, timeout=10_000)
 
 
 def column(window: MainWindow, name: str) -> list[str]:
@@ -87,10 +97,94 @@ def test_a_keystore_password_is_asked_in_place_and_a_wrong_one_said_there(
 
     qtbot.keyClicks(window.password_bar.field, PASSWORDS["keystore.jks"])
     qtbot.keyClick(window.password_bar.field, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: window.sources.rowCount() == 1, timeout=10_000)
-    assert not window.password_bar.isVisible()
+    checked(qtbot, window)
     aliases = [window.sources.item(0).child(i).text() for i in range(3)]
     assert any(alias.startswith("server") for alias in aliases)
+
+
+def key_of_other_is_asked(qtbot: QtBot, window: MainWindow) -> None:
+    """keystore.jks opened with its store password; the bar asks for the key of "other"."""
+    window.open_path(str(DATA / "keystore.jks"), PASSWORDS["keystore.jks"])
+    checked(qtbot, window)
+    qtbot.waitUntil(window.password_bar.isVisible, timeout=10_000)
+    assert window.password_bar.label.text() == (
+        "Password for the key \u201cother\u201d in keystore.jks:"
+    )
+    other = next(
+        window.sources.item(0).child(row).text()
+        for row in range(window.sources.item(0).rowCount())
+        if window.sources.item(0).child(row).text().startswith("other")
+    )
+    assert "\U0001f512" in other  # shown locked meanwhile
+    assert window.sources_view.isEnabled() and window.table.isEnabled()
+
+
+def finding_codes(window: MainWindow) -> list[str]:
+    return [f.code for f in window.inspections[0].findings]
+
+
+def test_a_key_with_its_own_password_is_asked_for_by_alias_and_opened_in_place(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    key_of_other_is_asked(qtbot, window)
+
+    qtbot.keyClicks(window.password_bar.field, "not-it")
+    qtbot.keyClick(window.password_bar.field, Qt.Key.Key_Return)
+    qtbot.waitUntil(
+        lambda: (
+            window.password_bar.label.text()
+            == "Wrong password for the key \u201cother\u201d in keystore.jks:"
+        ),
+        timeout=10_000,
+    )
+    assert window.sources.rowCount() == 1  # the same source, read again in place
+
+    qtbot.keyClicks(window.password_bar.field, "keypass2")
+    qtbot.keyClick(window.password_bar.field, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "source.key-not-decrypted" not in finding_codes(window), timeout=10_000)
+    checked(qtbot, window)
+    assert not window.password_bar.isVisible()
+    assert window.sources.rowCount() == 1
+    children = [window.sources.item(0).child(r).text() for r in range(3)]
+    assert not any("\U0001f512" in child for child in children)
+
+
+def test_skipping_a_key_password_leaves_the_key_locked_and_says_so(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    key_of_other_is_asked(qtbot, window)
+
+    qtbot.mouseClick(window.password_bar.cancel, Qt.MouseButton.LeftButton)
+
+    assert not window.password_bar.isVisible()
+    assert "source.key-not-decrypted" in finding_codes(window)
+    titles = [window.findings.index(r, 1).data() for r in range(window.findings.rowCount())]
+    assert any("\u201cother\u201d was not opened" in title for title in titles)
+
+
+def test_an_encrypted_key_beside_its_certificate_is_asked_for_after_the_file_shows(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path
+) -> None:
+    from tests.core import minting
+
+    leaf = minting.mint_leaf(minting.mint_ca("Locked CA"), "locked.test")
+    path = tmp_path / "locked.pem"
+    path.write_bytes(leaf.pem + minting.key_pem(leaf.key, password=b"right"))
+    window.open_path(str(path))
+    checked(qtbot, window)
+    qtbot.waitUntil(window.password_bar.isVisible, timeout=10_000)
+    assert window.password_bar.label.text() == "Password for the private key in locked.pem:"
+    assert column(window, "Subject") == ["CN=locked.test"]  # the certificate shows meanwhile
+
+    qtbot.keyClicks(window.password_bar.field, "wrong")
+    qtbot.keyClick(window.password_bar.field, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "Wrong password" in window.password_bar.label.text(), timeout=10_000)
+    qtbot.keyClicks(window.password_bar.field, "right")
+    qtbot.keyClick(window.password_bar.field, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "source.key-not-decrypted" not in finding_codes(window), timeout=10_000)
+    checked(qtbot, window)
+    assert not window.password_bar.isVisible()
+    assert window.sources.rowCount() == 1
 
 
 def test_clicking_a_finding_selects_its_certificate(qtbot: QtBot, window: MainWindow) -> None:
@@ -120,7 +214,7 @@ def test_dropping_a_file_opens_it(qtbot: QtBot, window: MainWindow) -> None:
 
     window.dropEvent(event)
 
-    qtbot.waitUntil(lambda: window.sources.rowCount() == 1, timeout=10_000)
+    checked(qtbot, window)
     assert column(window, "Subject") == ["CN=api.example.test"]
 
 
@@ -129,7 +223,7 @@ def test_pasting_pem_text_opens_it(qtbot: QtBot, window: MainWindow) -> None:
 
     window.paste_action.trigger()
 
-    qtbot.waitUntil(lambda: window.sources.rowCount() == 1, timeout=10_000)
+    checked(qtbot, window)
     assert "pasted text" in window.sources.item(0).text()
 
 
@@ -189,7 +283,7 @@ def test_an_endpoint_connected_from_the_panel_shows_its_handshake(
         )
     window.connect_panel.connected.emit(inspection)
 
-    qtbot.waitUntil(lambda: window.sources.rowCount() == 1, timeout=5_000)
+    checked(qtbot, window)
     assert window.bottom.isTabEnabled(1)
     story = window.handshake_view.toPlainText()
     assert "negotiated   TLSv1.3" in story
@@ -242,7 +336,7 @@ def test_copy_report_puts_the_text_report_on_the_clipboard(
 
 def test_opened_files_are_remembered_without_passwords(qtbot: QtBot, window: MainWindow) -> None:
     window.open_path(str(DATA / "p12-aes.p12"), PASSWORDS["p12-aes.p12"])
-    qtbot.waitUntil(lambda: window.sources.rowCount() == 1, timeout=10_000)
+    checked(qtbot, window)
 
     assert window.recent_files() == [str((DATA / "p12-aes.p12").resolve())]
     window._fill_recent()
@@ -251,7 +345,7 @@ def test_opened_files_are_remembered_without_passwords(qtbot: QtBot, window: Mai
 
 def test_a_loaded_key_is_offered_as_client_certificate(qtbot: QtBot, window: MainWindow) -> None:
     window.open_path(str(DATA / "p12-aes.p12"), PASSWORDS["p12-aes.p12"])
-    qtbot.waitUntil(lambda: window.sources.rowCount() == 1, timeout=10_000)
+    checked(qtbot, window)
 
     combo = window.connect_panel.client_source
     labels = [combo.itemText(i) for i in range(combo.count())]
@@ -260,7 +354,7 @@ def test_a_loaded_key_is_offered_as_client_certificate(qtbot: QtBot, window: Mai
 
 def test_the_chain_follows_the_selected_keystore_entry(qtbot: QtBot, window: MainWindow) -> None:
     window.open_path(str(DATA / "keystore.jks"), PASSWORDS["keystore.jks"])
-    qtbot.waitUntil(lambda: window.sources.rowCount() == 1, timeout=10_000)
+    checked(qtbot, window)
 
     subjects = column(window, "Subject")
     window.table.selectRow(subjects.index("CN=api.example.test"))
@@ -311,3 +405,86 @@ def test_two_certificates_are_compared_from_the_table_menu(
 
     assert window.docks["Compare"].isVisible()
     assert window.compare.verdict.text().startswith("Same key")
+
+
+def test_pasting_host_and_port_connects_to_it(qtbot: QtBot, window: MainWindow) -> None:
+    from tests.core import minting
+    from tests.core.endpoint.servers import ServerConfig, serving
+
+    chain = minting.mint_chain("paste.test", prefix="Paste")
+    config = ServerConfig(
+        chain=[chain.leaf.certificate, chain.intermediate.certificate], key=chain.leaf.key
+    )
+    with serving(config) as server:
+        address = f"127.0.0.1:{server.port}"
+        QApplication.clipboard().setText(f"  {address}\n")
+        window.paste_action.trigger()
+
+        assert window.docks["Connect"].isVisible()
+        checked(qtbot, window)
+    assert window.sources.item(0).text().startswith(f"\u2716 {address}")
+    assert column(window, "Subject")[0] == "CN=paste.test"
+    assert window.bottom.isTabEnabled(1)  # the handshake story
+    assert "127.0.0.1" in window.handshake_view.toPlainText()
+
+
+def test_pasting_a_pin_selects_the_certificate_with_that_key(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    opened(qtbot, window, DATA / "chain.pem")
+    subjects = column(window, "Subject")
+    rows = window.table.model()
+    root = rows.index(subjects.index("CN=Pinscope Test Root,O=Pinscope Tests,C=GB"), 0).data(
+        CERTIFICATE_ROLE
+    )
+    pin = root.certificate.details.public_key.spki_sha256
+    window.table.selectRow(0)
+
+    QApplication.clipboard().setText(f'pin-sha256="{pin}"')
+    window.paste_action.trigger()
+
+    current = window.table.currentIndex()
+    assert rows.index(current.row(), 0).data() == "CN=Pinscope Test Root,O=Pinscope Tests,C=GB"
+    assert "The pasted pin is the key of" in window.statusBar().currentMessage()
+    assert window.sources.rowCount() == 1  # nothing new was opened
+
+
+def test_pasting_an_unknown_pin_says_no_open_certificate_has_it(window: MainWindow) -> None:
+    QApplication.clipboard().setText("sha256/" + "A" * 43 + "=")
+
+    window.paste_action.trigger()
+
+    assert "No open certificate has the key pinned by" in window.statusBar().currentMessage()
+    assert window.sources.rowCount() == 0
+
+
+def test_closing_a_source_removes_it_and_shows_the_next(qtbot: QtBot, window: MainWindow) -> None:
+    opened(qtbot, window, DATA / "chain.pem")
+    opened(qtbot, window, DATA / "server.crt", count=2)
+    window.sources_view.setCurrentIndex(window.sources.index(0, 0))
+
+    qtbot.keyClick(window, Qt.Key.Key_W, Qt.KeyboardModifier.ControlModifier)
+
+    assert window.sources.rowCount() == 1
+    assert "server.crt" in window.sources.item(0).text()
+    window.sources_view.setCurrentIndex(window.sources.index(0, 0))
+    assert column(window, "Subject") == ["CN=api.example.test"]
+    window.close_source()
+    assert window.stack.currentWidget() is window.placeholder
+
+
+def test_dropping_pem_text_opens_it(qtbot: QtBot, window: MainWindow) -> None:
+    mime = QMimeData()
+    mime.setText((DATA / "server.crt").read_text())
+    event = QDropEvent(
+        QPoint(10, 10),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+
+    window.dropEvent(event)
+
+    checked(qtbot, window)
+    assert "dropped text" in window.sources.item(0).text()
