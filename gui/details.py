@@ -65,7 +65,9 @@ class CertificateDetailsView(QTabWidget):
     def __init__(self) -> None:
         super().__init__()
         self.setUsesScrollButtons(False)
-        self.setElideMode(Qt.TextElideMode.ElideRight)
+        # Whole tab names, scrolled with arrows when the pane is narrow: "Summ…" helps no one.
+        self.setElideMode(Qt.TextElideMode.ElideNone)
+        self.setUsesScrollButtons(True)
         self.summary = QTextBrowser()
         self.lifetime = QProgressBar()
         self.lifetime.setTextVisible(True)

@@ -3,6 +3,7 @@ certificate on the right, the findings below. Files load on worker threads."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 from collections.abc import Callable
@@ -87,6 +88,16 @@ EMPTY_TEXT = (
 )
 RECENT_KEY = "recent-files"
 RECENT_COUNT = 10
+COLUMN_WIDTHS = {
+    "Subject": 230,
+    "Issuer": 190,
+    "SANs": 190,
+    "Status": 80,
+    "Days left": 70,
+    "Key": 110,
+    "SPKI pin": 200,
+}
+"""Starting widths, in pixels, wide enough to tell rows apart; the user drags them."""
 LISTED_ENTRIES = 200
 """Entries listed under a source in the tree; a bundle of thousands shows them in the table."""
 
@@ -223,7 +234,8 @@ class MainWindow(QMainWindow):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.setColumnWidth(0, 260)
+        for name, width in COLUMN_WIDTHS.items():
+            self.table.setColumnWidth(COLUMNS.index(name), width)
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.customContextMenuRequested.connect(self._table_menu)
         header = self.table.horizontalHeader()
@@ -235,6 +247,7 @@ class MainWindow(QMainWindow):
         self.filter = QLineEdit()
         self.filter.setPlaceholderText("Filter by subject, issuer, SAN, pin, fingerprint…")
         self.filter.setClearButtonEnabled(True)
+        self.filter.setToolTip("Shows the rows where any column holds this text (Ctrl+F)")
         self.filter.textChanged.connect(self.proxy.setFilterFixedString)
 
         self.details = CertificateDetailsView()
@@ -272,7 +285,6 @@ class MainWindow(QMainWindow):
         self.chain_view = QTreeView()
         self.chain_view.setObjectName("chain")
         self.chain_view.setModel(self.chain)
-        self.chain_view.setHeaderHidden(True)
         self.chain_view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         table_and_chain = QSplitter(Qt.Orientation.Vertical)
         table_and_chain.addWidget(self.table)
@@ -284,7 +296,7 @@ class MainWindow(QMainWindow):
         top.addWidget(left)
         top.addWidget(middle)
         top.addWidget(self.details)
-        top.setSizes([240, 620, 420])
+        top.setSizes([260, 620, 520])
         body = QSplitter(Qt.Orientation.Vertical)
         body.addWidget(top)
         self.handshake_view = QPlainTextEdit()
@@ -309,9 +321,11 @@ class MainWindow(QMainWindow):
         menu = self.menuBar().addMenu("&File")
         open_action = QAction("&Open…", self)
         open_action.setShortcut(QKeySequence.StandardKey.Open)
+        open_action.setToolTip("Open certificates, keys, CSRs or keystores (Ctrl+O)")
         open_action.triggered.connect(self.open_dialog)
         paste = QAction("&Paste", self)
         paste.setShortcut(QKeySequence.StandardKey.Paste)
+        paste.setToolTip("Paste PEM or base64 text, a pin, host:port or a URL (Ctrl+V)")
         paste.triggered.connect(self.paste)
         close_action = QAction("&Close", self)
         close_action.setShortcuts(QKeySequence.StandardKey.Close)
@@ -329,6 +343,11 @@ class MainWindow(QMainWindow):
         copy_text.triggered.connect(self.copy_report)
         copy_json = QAction("Copy Report as &JSON", self)
         copy_json.triggered.connect(self.copy_report_json)
+        find = QAction("&Find", self)
+        find.setShortcuts(QKeySequence.StandardKey.Find)
+        find.setToolTip("Filter the certificates (Ctrl+F)")
+        find.triggered.connect(self.focus_filter)
+        self.addAction(find)
         menu.addAction(open_action)
         menu.addMenu(self.recent_menu)
         for action in (paste, close_action, copy_text, copy_json, quit_action):
@@ -338,11 +357,32 @@ class MainWindow(QMainWindow):
         toolbar.addAction(open_action)
         toolbar.addAction(paste)
         self._tools(toolbar)
+        self._tab_order()
         help_menu = self.menuBar().addMenu("&Help")
         about = QAction("&About Pinscope", self)
         about.triggered.connect(self.about)
         help_menu.addAction(about)
         self.open_action, self.paste_action = open_action, paste
+
+    def _tab_order(self) -> None:
+        """Tab walks the panes as they are read: sources, filter, table, chain, details,
+        findings."""
+        order = [
+            self.password_bar.field,
+            self.sources_view,
+            self.filter,
+            self.table,
+            self.chain_view,
+            self.details,
+            self.bottom,
+        ]
+        for first, second in itertools.pairwise(order):
+            QWidget.setTabOrder(first, second)
+
+    def focus_filter(self) -> None:
+        if self.stack.currentIndex() == 1:
+            self.filter.setFocus()
+            self.filter.selectAll()
 
     def _tools(self, toolbar: QToolBar) -> None:
         """Connect, export pins, check pins and explain: each a panel in a dock, opened from the
@@ -626,7 +666,7 @@ class MainWindow(QMainWindow):
         entries = inspection.source.entries
         for entry in entries[:LISTED_ENTRIES]:
             locked = entry.private_key is not None and entry.private_key.key is None
-            mark = "  \U0001f512" if locked else ""
+            mark = "  [key locked]" if locked else ""
             child = QStandardItem(f"{entry.alias}  ({entry.type.value}){mark}")
             if locked:
                 child.setToolTip("Its private key is locked by its own password")
@@ -758,6 +798,7 @@ class MainWindow(QMainWindow):
 
     def _show_path(self, validation: Validation | None) -> None:
         self.chain.clear()
+        self.chain.setHorizontalHeaderLabels(["Chain"])
         if validation is None:
             return
         now = validation.at
@@ -776,7 +817,7 @@ class MainWindow(QMainWindow):
             ending = "in no trust store" if last.self_signed else "? its issuer was not found"
             parent.appendRow(QStandardItem(ending))
         verdict = "trusted" if validation.trusted else "NOT trusted"
-        self.chain.setHorizontalHeaderLabels([verdict])
+        self.chain.setHorizontalHeaderLabels([f"Chain as built, leaf first: {verdict}"])
         self.chain_view.expandAll()
 
     # ---- settings and comparison -------------------------------------------------------------
