@@ -3,18 +3,20 @@ renewal question answered up front: same key (pins stay valid) or a new one (pin
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import (
     QAbstractTableModel,
+    QEvent,
     QModelIndex,
     QPersistentModelIndex,
     QSize,
     QSortFilterProxyModel,
     Qt,
 )
-from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtGui import QBrush, QColor, QFont, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -45,9 +47,18 @@ __all__ = [
 COMPARE_COLUMNS = ("Field", "Left", "Right")
 DIFFERS_ROLE = Qt.ItemDataRole.UserRole + 20
 """The role whose data says whether the row's two values differ (a bool)."""
+ONE_LINE_ROLE = Qt.ItemDataRole.UserRole + 21
+"""The role whose data says whether the row's values are digests kept on one line (a bool):
+wrapped, a fingerprint's pieces could be read as a whole one; elided, its ends stay in sight."""
+
+ONE_LINE_FIELDS = frozenset({"Serial", "SPKI pin", "SHA-256"})
 
 SAME_KEY = "Same key \u2014 pins stay valid"
 DIFFERENT_KEY = "Different key \u2014 SPKI pins change: update pinned apps before deploying"
+VERDICT_TIP = (
+    "An SPKI pin is a hash of the public key, not of the certificate: a renewal that keeps the "
+    "key keeps every pin valid, a new key breaks apps that pin the old one."
+)
 EMPTY = "Choose two certificates to compare them field by field."
 
 # Amber, see-through: marks a row on light and dark backgrounds without hiding its text.
@@ -134,6 +145,8 @@ class ComparisonModel(QAbstractTableModel):
         column = index.column()
         if role == DIFFERS_ROLE:
             return row.differs
+        if role == ONE_LINE_ROLE:
+            return row.field in ONE_LINE_FIELDS
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             text = (row.field, row.left, row.right)[column]
             if role == Qt.ItemDataRole.ToolTipRole and column == 0:
@@ -151,10 +164,29 @@ class ComparisonModel(QAbstractTableModel):
 
 
 class _PaddedDelegate(QStyledItemDelegate):
-    """Rows a little taller than their text, so that wrapped values do not touch the grid."""
+    """Rows a little taller than their text, so that wrapped values do not touch the grid.
+
+    Digests stay on one line, elided in the middle; other values may break after the dots and
+    dashes of long names, which would otherwise be elided as single words.
+    """
+
+    def initStyleOption(self, option: QStyleOptionViewItem, index: Index) -> None:
+        super().initStyleOption(option, index)
+        if index.data(ONE_LINE_ROLE):
+            option.features &= ~QStyleOptionViewItem.ViewItemFeature.WrapText
+        elif index.column() > 0:
+            option.text = _breakable(option.text)
 
     def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
         return super().sizeHint(option, index) + QSize(12, 8)
+
+
+_BREAK_AFTER = re.compile(r"([.\-/=,:@])(?=\S)")
+
+
+def _breakable(text: str) -> str:
+    """`text` as shown, with a zero-width space after the marks a long name may break at."""
+    return _BREAK_AFTER.sub("\\1\u200b", text)
 
 
 class CompareWidget(QWidget):
@@ -168,8 +200,10 @@ class CompareWidget(QWidget):
         self.verdict.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.summary = QLabel()
         self.summary.setObjectName("compare-summary")
-        self.only_differences = QCheckBox("Only fields that differ")
+        self.summary.setWordWrap(True)
+        self.only_differences = QCheckBox("&Only fields that differ")
         self.only_differences.setToolTip("Hide the fields both certificates share")
+        self._same_key: bool | None = None
         self.only_differences.toggled.connect(self._filter_changed)
 
         self.model = ComparisonModel()
@@ -190,6 +224,7 @@ class CompareWidget(QWidget):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.table.setAccessibleName("Fields of both certificates")
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
@@ -202,6 +237,7 @@ class CompareWidget(QWidget):
         layout.addWidget(self.verdict)
         layout.addLayout(options)
         layout.addWidget(self.table, 1)
+        QWidget.setTabOrder(self.only_differences, self.table)
         self._style_verdict(None)
 
     def set_certificates(self, left: Certificate, right: Certificate) -> None:
@@ -210,6 +246,7 @@ class CompareWidget(QWidget):
         self.model.set_rows(rows)
         same_key = left.details.public_key.spki_sha256 == right.details.public_key.spki_sha256
         self.verdict.setText(SAME_KEY if same_key else DIFFERENT_KEY)
+        self.verdict.setToolTip(VERDICT_TIP)
         self._style_verdict(same_key)
 
         differing = sum(row.differs for row in rows)
@@ -225,19 +262,36 @@ class CompareWidget(QWidget):
         """Back to the empty state."""
         self.model.set_rows([])
         self.verdict.setText(EMPTY)
+        self.verdict.setToolTip("")
         self.summary.clear()
         self.table.setToolTip("")
         self._style_verdict(None)
 
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:  # the theme changed
+            self._style_verdict(self._same_key)
+
     def _style_verdict(self, same_key: bool | None) -> None:
+        self._same_key = same_key
         font = self.verdict.font()
         font.setPointSizeF(self.font().pointSizeF() * (1.25 if same_key is not None else 1.0))
         font.setBold(same_key is not None)
         self.verdict.setFont(font)
-        if same_key is None:
-            self.verdict.setStyleSheet("")
-        else:
-            self.verdict.setStyleSheet(f"color: {(VALID if same_key else EXPIRED).name()}")
+
+        palette = QPalette()  # no role set: the verdict follows the window's colours
+        if same_key is not None:
+            colour = _readable(VALID if same_key else EXPIRED, self.palette())
+            palette.setColor(QPalette.ColorRole.WindowText, colour)
+        self.verdict.setPalette(palette)
 
     def _filter_changed(self, only_differences: bool) -> None:
         self.proxy.setFilterFixedString("true" if only_differences else "")
+
+
+def _readable(colour: QColor, palette: QPalette) -> QColor:
+    """The status colour lightened on a dark window and darkened on a light one, so that the
+    verdict reads as plainly as the text around it."""
+    if palette.color(QPalette.ColorRole.Window).lightness() < 128:
+        return colour.lighter(125)
+    return colour.darker(125)

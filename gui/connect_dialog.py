@@ -8,13 +8,16 @@ thread pool; its Inspection comes back through `connected`, or its error is show
 field it concerns and sent through `failed`. The form stays editable while a connection runs;
 Cancel drops the outcome at once and the core call ends by its own deadline.
 
-Passwords typed here live only in the field and in the request of one attempt: they are never
-stored, logged or shown.
+Passwords are asked for in place: when a trust file or the client certificate needs one, or the
+one typed is wrong, the message appears beside the password field, which takes the focus for
+another try. Passwords typed here live only in their field and in the request of one attempt:
+they are never stored, logged or shown.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import logging
 import os
 import weakref
@@ -22,7 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from PySide6.QtCore import QStringListModel, Qt, Signal
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSize, QStringListModel, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -42,6 +45,8 @@ from PySide6.QtWidgets import (
     QScrollArea,
     QSizePolicy,
     QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QVBoxLayout,
     QWidget,
 )
@@ -60,7 +65,7 @@ from pinscope.core.endpoint.probe import inspect_endpoint, outcome_text
 from pinscope.core.endpoint.proxy import Proxy, parse_proxy, proxy_from_environment
 from pinscope.core.endpoint.starttls import DEFAULT_PORTS, PROTOCOL_NAMES
 from pinscope.core.endpoint.target import DEFAULT_PORT, Target, looks_like_endpoint, parse_target
-from pinscope.core.errors import PinscopeError
+from pinscope.core.errors import PasswordRequired, PinscopeError, WrongPassword
 from pinscope.core.inspection import Inspection, Settings
 from pinscope.core.model import Severity
 from pinscope.core.sources import Passwords
@@ -81,16 +86,28 @@ TRUST_STORES: tuple[tuple[str, str | None], ...] = (
 )
 """The trust store choices: what the user reads, and the name `load_trust_stores` takes."""
 
+TRUST_STORE_TIPS: dict[str | None, str] = {
+    None: "The operating system's trusted roots, or Mozilla's when the system has none, and "
+    "the trust files",
+    "system": "Only the operating system's trusted roots, and the trust files",
+    "mozilla": "Mozilla's list of trusted roots (shipped with certifi), and the trust files",
+    "none": "Only the trust files: the chain is judged against nothing else",
+}
+
+_TRUST_PASSWORD_ROW = 2
+"""The trust form's row of the password field, hidden while there are no trust files."""
+
 NO_CLIENT = "none"
 CLIENT_FROM_FILES = "files"
 
 # Where an error from the background job belongs on the form.
-HOST, SNI, PROXY, VERSIONS, TRUST, CLIENT, GENERAL = (
+HOST, SNI, PROXY, VERSIONS, TRUST, TRUST_PASSWORD, CLIENT, GENERAL = (
     "host",
     "sni",
     "proxy",
     "versions",
     "trust",
+    "trust-password",
     "client",
     "general",
 )
@@ -122,14 +139,22 @@ class ConnectionRequest:
     probe_versions: bool = False
     warn_days: int = DEFAULT_WARN_DAYS
     """Certificates expiring within this many days are warned about."""
+    trust_password: str | None = field(default=None, repr=False)
+    """For password protected trust files, as typed; None when the field was empty. Never
+    shown: repr leaves it out."""
 
 
 class _FieldError(Exception):
-    """An error of the background job, tagged with the part of the form it concerns."""
+    """An error of the background job, tagged with the part of the form it concerns.
 
-    def __init__(self, field: str, message: str) -> None:
+    `password` is set when a password was missing or wrong: the form then puts the focus on
+    the password field of that part, ready for another try.
+    """
+
+    def __init__(self, field: str, message: str, password: bool = False) -> None:
         super().__init__(message)
         self.field = field
+        self.password = password
 
 
 def run_request(request: ConnectionRequest) -> Inspection:
@@ -148,12 +173,22 @@ def run_request(request: ConnectionRequest) -> Inspection:
 
 
 def _trust_stores(request: ConnectionRequest) -> list[TrustStore]:
+    passwords = Passwords(password=request.trust_password)
     try:
-        stores = load_trust_stores(request.store, request.trust_files)
+        stores = load_trust_stores(request.store, request.trust_files, passwords)
         if request.store is None and request.trust_files:
             # The form's "default" means the default store as well as the files, whereas
             # load_trust_stores follows curl's --cacert and would use only the files.
             stores += load_trust_stores(None)
+    except PasswordRequired as error:
+        message = (
+            f"Password needed: {error.what} is protected by a password. "
+            "Type it here and connect again."
+        )
+        raise _FieldError(TRUST_PASSWORD, message, password=True) from error
+    except WrongPassword as error:
+        message = f"{_sentence(str(error))}. Type the password again and connect."
+        raise _FieldError(TRUST_PASSWORD, message, password=True) from error
     except PinscopeError as error:
         raise _FieldError(TRUST, f"Cannot use the trust store: {error}") from error
     return stores
@@ -166,7 +201,9 @@ def _client_identity(client: ClientIdentity | ClientFiles | None) -> ClientIdent
     try:
         return load_client_identity(client.certificate, client.key, client.alias, passwords)
     except PinscopeError as error:
-        raise _FieldError(CLIENT, f"Cannot use the client certificate: {error}") from error
+        message = f"Cannot use the client certificate: {error}"
+        needs_password = isinstance(error, PasswordRequired | WrongPassword)
+        raise _FieldError(CLIENT, message, password=needs_password) from error
 
 
 class _InlineError(QWidget):
@@ -224,6 +261,13 @@ def _named(widget: _W, name: str) -> _W:
     return widget
 
 
+def _label(text: str, buddy: QWidget) -> QLabel:
+    """A form label whose mnemonic (Alt and the letter after &) puts the focus on `buddy`."""
+    label = QLabel(text)
+    label.setBuddy(buddy)
+    return label
+
+
 def _sentence(text: str) -> str:
     return text[:1].upper() + text[1:]
 
@@ -250,7 +294,7 @@ class ConnectPanel(QWidget):
         self._filled_port = ""
         self._running_label = ""
         self._warn_days = DEFAULT_WARN_DAYS
-        self._trust_files = QStringListModel(self)
+        self._trust_files = _PathListModel(self)
 
         self._build_fields()
         form = QWidget()
@@ -278,6 +322,7 @@ class ConnectPanel(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(scroll, 1)
         layout.addLayout(self._action_area())
+        self._set_tab_order()
         self._wire()
         self._show_client_source()
 
@@ -403,27 +448,42 @@ class ConnectPanel(QWidget):
             timeout=self.timeout_spin.value(),
             http=self.http_check.isChecked(),
         )
+        trust_files = tuple(self.trust_files())
         return ConnectionRequest(
             target,
             options,
-            self.trust_combo.currentData(),
-            tuple(self.trust_files()),
-            client,
-            self.probe_check.isChecked(),
-            self._warn_days,
+            store=self.trust_combo.currentData(),
+            trust_files=trust_files,
+            client=client,
+            probe_versions=self.probe_check.isChecked(),
+            warn_days=self._warn_days,
+            trust_password=(self.trust_password_edit.text() or None) if trust_files else None,
         )
 
     # ---- building the form ----------------------------------------------------------------
 
     def _build_fields(self) -> None:
+        self._build_endpoint_fields()
+        self._build_tls_fields()
+        self._build_trust_fields()
+        self._build_client_fields()
+
+    def _build_endpoint_fields(self) -> None:
         self.host_edit = _named(QLineEdit(), "host")
         self.host_edit.setPlaceholderText("host, host:port or https://host:port")
         self.host_edit.setClearButtonEnabled(True)
+        self.host_edit.setToolTip(
+            "The server to test: a name or an IP address, with its port (443 when left out). "
+            "Enter connects."
+        )
         self.host_error = _InlineError("host-error")
 
         self.sni_edit = _named(QLineEdit(), "sni")
         self.sni_edit.setPlaceholderText("the host's name")
-        self.sni_edit.setToolTip("The name to send in the TLS ServerName extension")
+        self.sni_edit.setToolTip(
+            "The name to send in the TLS ServerName extension (SNI); empty sends the host's "
+            "name, or none for an IP address"
+        )
         self.sni_error = _InlineError("sni-error")
 
         self.starttls_combo = _named(QComboBox(), "starttls")
@@ -432,6 +492,10 @@ class ConnectPanel(QWidget):
         for protocol, port in DEFAULT_PORTS.items():
             name = PROTOCOL_NAMES.get(protocol, protocol)
             self.starttls_combo.addItem(f"{name} (port {port})", protocol)
+        self.starttls_combo.setToolTip(
+            "For mail, directory and database servers that start in plain text and switch to "
+            "TLS when asked"
+        )
 
         self.proxy_edit = _named(QLineEdit(), "proxy")
         self.proxy_edit.setPlaceholderText(_proxy_placeholder())
@@ -440,8 +504,13 @@ class ConnectPanel(QWidget):
         )
         self.proxy_error = _InlineError("proxy-error")
 
+    def _build_tls_fields(self) -> None:
         self.alpn_edit = _named(QLineEdit(), "alpn")
         self.alpn_edit.setPlaceholderText("none, or h2, http/1.1")
+        self.alpn_edit.setToolTip(
+            "Application protocols to offer (ALPN), most wanted first, separated by commas or "
+            "spaces"
+        )
         self.tls_min_combo = self._version_combo("tls-min", "Lowest")
         self.tls_max_combo = self._version_combo("tls-max", "Highest")
         self.versions_error = _InlineError("versions-error")
@@ -450,48 +519,96 @@ class ConnectPanel(QWidget):
         self.timeout_spin.setDecimals(1)
         self.timeout_spin.setValue(DEFAULT_TIMEOUT)
         self.timeout_spin.setSuffix(" s")
-        self.http_check = _named(QCheckBox("Send GET / after the handshake"), "http")
+        self.timeout_spin.setToolTip(
+            "How long each step (name lookup, connection, handshake) may take before the "
+            "attempt gives up"
+        )
+        self.http_check = _named(QCheckBox("Send &GET / after the handshake"), "http")
         self.http_check.setToolTip(
             "Some servers (nginx) refuse a missing client certificate only in their HTTP answer"
         )
-        self.probe_check = _named(QCheckBox("Probe TLS versions 1.0 to 1.3"), "probe-versions")
-        self.probe_check.setToolTip("Also try each TLS version on its own")
+        self.probe_check = _named(QCheckBox("Pro&be TLS versions 1.0 to 1.3"), "probe-versions")
+        self.probe_check.setToolTip(
+            "Also try each TLS version on its own, to list the versions the server accepts"
+        )
 
+    def _build_trust_fields(self) -> None:
         self.trust_combo = _named(QComboBox(), "trust-store")
         _shrinkable(self.trust_combo)
-        for label, store in TRUST_STORES:
+        for index, (label, store) in enumerate(TRUST_STORES):
             self.trust_combo.addItem(label, store)
+            self.trust_combo.setItemData(
+                index, TRUST_STORE_TIPS[store], Qt.ItemDataRole.ToolTipRole
+            )
+        self.trust_combo.setToolTip("The trusted roots the server's chain is judged against")
         self.trust_list = _named(QListView(), "trust-files")
         self.trust_list.setModel(self._trust_files)
+        self.trust_list.setItemDelegate(_FittingDelegate(self.trust_list))
+        self.trust_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.trust_list.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.trust_list.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.trust_list.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.trust_list.setMaximumHeight(self.fontMetrics().height() * 4 + 8)
-        self.trust_list.setToolTip("Certificates in these files are trusted as well")
-        self.add_trust_button = _named(QPushButton("Add trust file…"), "add-trust-file")
-        self.remove_trust_button = _named(QPushButton("Remove"), "remove-trust-file")
+        self.trust_list.setToolTip(
+            "Certificates in these files are trusted as well: PEM, DER, PKCS#7, PKCS#12 or a "
+            "Java keystore"
+        )
+        self.add_trust_button = _named(QPushButton("A&dd trust file…"), "add-trust-file")
+        self.add_trust_button.setToolTip("Choose files whose certificates are trusted as well")
+        self.remove_trust_button = _named(QPushButton("R&emove"), "remove-trust-file")
+        self.remove_trust_button.setToolTip("Stop trusting the selected files (Delete)")
         self.remove_trust_button.setEnabled(False)
         self.trust_error = _InlineError("trust-error")
 
+        self.trust_password_edit = _named(QLineEdit(), "trust-password")
+        self.trust_password_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.trust_password_edit.setPlaceholderText(
+            "for a PKCS#12 or Java truststore; never stored"
+        )
+        self.trust_password_edit.setAccessibleName("Trust file password")
+        self.trust_password_edit.setToolTip(
+            "The password of a PKCS#12 or Java truststore among the trust files, tried on each "
+            "protected file. It is forgotten when the panel closes."
+        )
+        self.trust_password_error = _InlineError("trust-password-error")
+
+    def _build_client_fields(self) -> None:
         self.client_source = _named(QComboBox(), "client-source")
         _shrinkable(self.client_source)
         self.client_source.addItem("None", NO_CLIENT)
         self.client_source.addItem("From files…", CLIENT_FROM_FILES)
+        self.client_source.setToolTip(
+            "The certificate to present when the server asks for one: none, one read from "
+            "files, or a key entry of a keystore opened in the window"
+        )
         self.client_cert_edit = _named(QLineEdit(), "client-cert")
         self.client_cert_edit.setPlaceholderText("PEM, PKCS#12, keystore")
+        self.client_cert_edit.setToolTip(
+            "The file holding the client certificate, and maybe its key and chain"
+        )
         self.client_cert_button = _named(QPushButton("Browse…"), "browse-client-cert")
+        self.client_cert_button.setToolTip("Choose the client certificate's file")
         self.client_key_edit = _named(QLineEdit(), "client-key")
         self.client_key_edit.setPlaceholderText("if not in the file above")
+        self.client_key_edit.setToolTip("The private key's file, when it is not in the file above")
         self.client_key_button = _named(QPushButton("Browse…"), "browse-client-key")
+        self.client_key_button.setToolTip("Choose the client certificate's key file")
         self.client_alias_edit = _named(QLineEdit(), "client-alias")
         self.client_alias_edit.setPlaceholderText("entry, if there are several")
+        self.client_alias_edit.setToolTip("The keystore entry to use, when the file has several")
         self.client_password_edit = _named(QLineEdit(), "client-password")
         self.client_password_edit.setEchoMode(QLineEdit.EchoMode.Password)
         self.client_password_edit.setPlaceholderText("if encrypted; never stored")
+        self.client_password_edit.setAccessibleName("Client certificate password")
+        self.client_password_edit.setToolTip(
+            "The password of the certificate's file or key. It is forgotten when the panel closes."
+        )
         self.client_error = _InlineError("client-error")
 
     def _version_combo(self, name: str, which: str) -> QComboBox:
         combo = _named(QComboBox(), name)
         combo.setAccessibleName(f"{which} TLS version")
+        combo.setToolTip(f"The {which.lower()} TLS version to offer; default leaves it to OpenSSL")
         combo.addItem("default", None)
         for version in TLS_VERSIONS:
             combo.addItem(f"TLS {version}", version)
@@ -500,10 +617,12 @@ class ConnectPanel(QWidget):
     def _endpoint_group(self) -> QGroupBox:
         group = QGroupBox("Endpoint")
         form = QFormLayout(group)
-        form.addRow("&Host:", _with_error(self.host_edit, self.host_error))
-        form.addRow("&STARTTLS:", self.starttls_combo)
-        form.addRow("Server &name (SNI):", _with_error(self.sni_edit, self.sni_error))
-        form.addRow("&Proxy:", _with_error(self.proxy_edit, self.proxy_error))
+        form.addRow(_label("&Host:", self.host_edit), _with_error(self.host_edit, self.host_error))
+        form.addRow(_label("&STARTTLS:", self.starttls_combo), self.starttls_combo)
+        sni = _with_error(self.sni_edit, self.sni_error)
+        form.addRow(_label("Server &name (SNI):", self.sni_edit), sni)
+        proxy = _with_error(self.proxy_edit, self.proxy_error)
+        form.addRow(_label("&Proxy:", self.proxy_edit), proxy)
         return group
 
     def _tls_group(self) -> QGroupBox:
@@ -513,7 +632,7 @@ class ConnectPanel(QWidget):
         row = QHBoxLayout(versions)
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(self.tls_min_combo)
-        row.addWidget(QLabel("to"))
+        row.addWidget(_label("to", self.tls_max_combo))
         row.addWidget(self.tls_max_combo)
         row.addStretch(1)
         timeout = QWidget()
@@ -521,16 +640,17 @@ class ConnectPanel(QWidget):
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(self.timeout_spin)
         row.addStretch(1)
-        form.addRow("&ALPN:", self.alpn_edit)
-        form.addRow("&Versions:", _with_error(versions, self.versions_error))
-        form.addRow("&Timeout:", timeout)
+        form.addRow(_label("&ALPN:", self.alpn_edit), self.alpn_edit)
+        versions_cell = _with_error(versions, self.versions_error)
+        form.addRow(_label("&Versions:", self.tls_min_combo), versions_cell)
+        form.addRow(_label("&Timeout:", self.timeout_spin), timeout)
         form.addRow(self.http_check)
         form.addRow(self.probe_check)
         return group
 
     def _trust_group(self) -> QGroupBox:
         group = QGroupBox("Trust")
-        form = QFormLayout(group)
+        self._trust_form = form = QFormLayout(group)
         buttons = QHBoxLayout()
         buttons.addWidget(self.add_trust_button)
         buttons.addWidget(self.remove_trust_button)
@@ -541,18 +661,23 @@ class ConnectPanel(QWidget):
         column.addWidget(self.trust_list)
         column.addLayout(buttons)
         column.addWidget(self.trust_error)
-        form.addRow("T&rust store:", self.trust_combo)
-        form.addRow("Trust files:", files)
+        password = _with_error(self.trust_password_edit, self.trust_password_error)
+        form.addRow(_label("T&rust store:", self.trust_combo), self.trust_combo)
+        form.addRow(_label("Trust &files:", self.trust_list), files)
+        form.addRow(_label("Passw&ord:", self.trust_password_edit), password)
+        form.setRowVisible(_TRUST_PASSWORD_ROW, False)  # shown with the first trust file
         return group
 
     def _client_group(self) -> QGroupBox:
         group = QGroupBox("Client certificate")
         self._client_form = form = QFormLayout(group)
-        form.addRow("&Certificate:", self.client_source)
-        form.addRow("File:", _file_row(self.client_cert_edit, self.client_cert_button))
-        form.addRow("Key file:", _file_row(self.client_key_edit, self.client_key_button))
-        form.addRow("Alias:", self.client_alias_edit)
-        form.addRow("Pass&word:", self.client_password_edit)
+        cert_row = _file_row(self.client_cert_edit, self.client_cert_button)
+        key_row = _file_row(self.client_key_edit, self.client_key_button)
+        form.addRow(_label("&Certificate:", self.client_source), self.client_source)
+        form.addRow(_label("F&ile:", self.client_cert_edit), cert_row)
+        form.addRow(_label("&Key file:", self.client_key_edit), key_row)
+        form.addRow(_label("A&lias:", self.client_alias_edit), self.client_alias_edit)
+        form.addRow(_label("Pass&word:", self.client_password_edit), self.client_password_edit)
         form.addRow(self.client_error)
         return group
 
@@ -565,12 +690,16 @@ class ConnectPanel(QWidget):
         self.progress.setRange(0, 0)
         self.progress.setTextVisible(False)
         self.progress.setMaximumHeight(self.fontMetrics().height())
+        self.progress.setAccessibleName("Connecting")
         self.progress.hide()
         self.cancel_button = _named(QPushButton("Cancel"), "cancel")
+        self.cancel_button.setToolTip(
+            "Stop waiting for this attempt (Esc); the form is ready for another one at once"
+        )
         self.cancel_button.hide()
         self.connect_button = _named(QPushButton("Connect"), "connect")
         self.connect_button.setDefault(True)
-        self.connect_button.setToolTip("Connect and inspect the endpoint (Ctrl+Return)")
+        self.connect_button.setToolTip("Connect and inspect the endpoint (Enter, Ctrl+Return)")
 
         buttons = QHBoxLayout()
         buttons.addWidget(self.progress, 1)
@@ -584,23 +713,67 @@ class ConnectPanel(QWidget):
         area.addLayout(buttons)
         return area
 
+    def _set_tab_order(self) -> None:
+        """Tab goes down the form in reading order, then to Cancel and Connect."""
+        chain = [
+            self.host_edit,
+            self.starttls_combo,
+            self.sni_edit,
+            self.proxy_edit,
+            self.alpn_edit,
+            self.tls_min_combo,
+            self.tls_max_combo,
+            self.timeout_spin,
+            self.http_check,
+            self.probe_check,
+            self.trust_combo,
+            self.trust_list,
+            self.add_trust_button,
+            self.remove_trust_button,
+            self.trust_password_edit,
+            self.client_source,
+            self.client_cert_edit,
+            self.client_cert_button,
+            self.client_key_edit,
+            self.client_key_button,
+            self.client_alias_edit,
+            self.client_password_edit,
+            self.cancel_button,
+            self.connect_button,
+        ]
+        for first, second in itertools.pairwise(chain):
+            QWidget.setTabOrder(first, second)
+
     def _wire(self) -> None:
         self.connect_button.clicked.connect(self.start_connection)
         self.cancel_button.clicked.connect(self.cancel_connection)
         for edit in self.findChildren(QLineEdit):
             edit.returnPressed.connect(self.start_connection)
         self.host_edit.textEdited.connect(self._host_edited)
+        self.trust_password_edit.textEdited.connect(self.trust_password_error.clear)
+        self.client_password_edit.textEdited.connect(self.client_error.clear)
         self.starttls_combo.currentIndexChanged.connect(self._fill_default_port)
         self.add_trust_button.clicked.connect(self._choose_trust_files)
         self.remove_trust_button.clicked.connect(self._remove_trust_files)
         self.trust_list.selectionModel().selectionChanged.connect(self._trust_selection_changed)
+        self._trust_files.modelReset.connect(self._trust_files_changed)
+        self._trust_files.rowsRemoved.connect(self._trust_files_changed)
         self.client_source.currentIndexChanged.connect(self._show_client_source)
         self.client_cert_button.clicked.connect(self._choose_client_certificate)
         self.client_key_button.clicked.connect(self._choose_client_key)
         for sequence in ("Ctrl+Return", "Ctrl+Enter"):
-            shortcut = QShortcut(QKeySequence(sequence), self)
-            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            shortcut.activated.connect(self.start_connection)
+            self._shortcut(sequence, self, self.start_connection)
+        self._shortcut(QKeySequence.StandardKey.Delete, self.trust_list, self._remove_trust_files)
+        self._cancel_shortcut = self._shortcut("Escape", self, self.cancel_connection)
+        self._cancel_shortcut.setEnabled(False)  # Escape belongs to the dialog or dock when idle
+
+    def _shortcut(
+        self, sequence: str | QKeySequence.StandardKey, scope: QWidget, slot: Callable[[], object]
+    ) -> QShortcut:
+        shortcut = QShortcut(QKeySequence(sequence), scope)
+        shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        shortcut.activated.connect(slot)
+        return shortcut
 
     # ---- reading the form -----------------------------------------------------------------
 
@@ -711,6 +884,14 @@ class ConnectPanel(QWidget):
     def _trust_selection_changed(self) -> None:
         self.remove_trust_button.setEnabled(self.trust_list.selectionModel().hasSelection())
 
+    def _trust_files_changed(self) -> None:
+        """Offer the trust password while there are trust files; forget it when none is left."""
+        any_files = bool(self.trust_files())
+        if not any_files:
+            self.trust_password_edit.clear()
+            self.trust_password_error.clear()
+        self._trust_form.setRowVisible(_TRUST_PASSWORD_ROW, any_files)
+
     def _choose_client_certificate(self) -> None:
         self._choose_file(self.client_cert_edit, "Client certificate")
 
@@ -746,18 +927,32 @@ class ConnectPanel(QWidget):
             field, message = GENERAL, f"The connection could not be tested: {error}"
         self._errors()[field].show_message(message)
         self._show_idle("")
+        if isinstance(error, _FieldError) and error.password:
+            self._ask_password(field)
         self.failed.emit(message)
+
+    def _ask_password(self, field: str) -> None:
+        """Show the password field of `field`'s part of the form, focused for another try."""
+        if field == TRUST_PASSWORD:
+            self._trust_form.setRowVisible(_TRUST_PASSWORD_ROW, True)
+            edit = self.trust_password_edit
+        else:
+            edit = self.client_password_edit
+        edit.setFocus(Qt.FocusReason.OtherFocusReason)
+        edit.selectAll()
 
     def _show_running(self, message: str) -> None:
         self.status_label.setText(message)
         self.progress.show()
         self.cancel_button.show()
+        self._cancel_shortcut.setEnabled(True)
         self.connect_button.setEnabled(False)
 
     def _show_idle(self, message: str) -> None:
         self.status_label.setText(message)
         self.progress.hide()
         self.cancel_button.hide()
+        self._cancel_shortcut.setEnabled(False)
         self.connect_button.setEnabled(True)
 
     def _errors(self) -> dict[str, _InlineError]:
@@ -767,6 +962,7 @@ class ConnectPanel(QWidget):
             PROXY: self.proxy_error,
             VERSIONS: self.versions_error,
             TRUST: self.trust_error,
+            TRUST_PASSWORD: self.trust_password_error,
             CLIENT: self.client_error,
             GENERAL: self.general_error,
         }
@@ -774,6 +970,26 @@ class ConnectPanel(QWidget):
     def _clear_errors(self) -> None:
         for error in self._errors().values():
             error.clear()
+
+
+class _PathListModel(QStringListModel):
+    """File paths, each with its full path as tooltip (the list elides the middle of long ones)."""
+
+    def data(
+        self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> object:
+        if role == Qt.ItemDataRole.ToolTipRole:
+            role = Qt.ItemDataRole.DisplayRole
+        return super().data(index, role)
+
+
+class _FittingDelegate(QStyledItemDelegate):
+    """Items as wide as the list, never wider: long texts are elided instead of scrolled."""
+
+    def sizeHint(
+        self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> QSize:
+        return QSize(0, super().sizeHint(option, index).height())
 
 
 def _align_labels(groups: list[QGroupBox]) -> None:

@@ -12,7 +12,7 @@ import re
 from typing import TypeVar
 
 from PySide6.QtCore import Qt, QUrl, Signal
-from PySide6.QtGui import QFontDatabase, QKeySequence, QShortcut
+from PySide6.QtGui import QFontDatabase, QKeySequence, QShortcut, QTextOption
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -103,12 +103,20 @@ class ExplainPanel(QWidget):
         self.message_edit.setAccessibleName("Error message")
         self.message_edit.setTabChangesFocus(True)
         self.message_edit.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
-        self.explain_button = _named(QPushButton("Explain"), "explain")
+        # Base64 blobs and URLs have no spaces: break them anywhere rather than scroll sideways.
+        self.message_edit.setWordWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
+        self.message_edit.setToolTip(
+            "Any client's error text: Java, curl, OpenSSL, Go, Python, Node.js, .NET, a browser "
+            "or a server log. Tab moves on; Ctrl+Return explains."
+        )
+        self.explain_button = _named(QPushButton("E&xplain"), "explain")
         self.explain_button.setToolTip("Explain the pasted message (Ctrl+Return)")
         self.explain_button.setDefault(True)
-        self.clear_button = _named(QPushButton("Clear"), "clear")
+        self.clear_button = _named(QPushButton("C&lear"), "clear")
+        self.clear_button.setToolTip("Empty the message box and the explanation")
         self.result_view = _named(QTextBrowser(), "explanation")
         self.result_view.setAccessibleName("Explanation")
+        self.result_view.setWordWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
         self.result_view.setOpenLinks(False)
         self.result_view.document().setDocumentMargin(8)
         self.result_view.setHtml(PROMPT)
@@ -144,6 +152,11 @@ class ExplainPanel(QWidget):
         splitter.setStretchFactor(1, 2)
         layout = QVBoxLayout(self)
         layout.addWidget(splitter)
+
+        # The message, then Explain before Clear, then the explanation to read.
+        QWidget.setTabOrder(self.message_edit, self.explain_button)
+        QWidget.setTabOrder(self.explain_button, self.clear_button)
+        QWidget.setTabOrder(self.clear_button, self.result_view)
 
     def set_text(self, text: str) -> None:
         """Put `text` in the message box, as if pasted."""

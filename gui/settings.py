@@ -6,11 +6,13 @@ Passwords are never among them: a password is asked for in place each time and f
 
 from __future__ import annotations
 
+import itertools
 import logging
 from dataclasses import dataclass
+from typing import TypeVar
 
 from PySide6.QtCore import QSettings, Qt, Signal
-from PySide6.QtGui import QColor, QPalette
+from PySide6.QtGui import QColor, QPainter, QPalette
 from PySide6.QtWidgets import (
     QApplication,
     QCheckBox,
@@ -19,7 +21,11 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFormLayout,
     QLabel,
+    QProxyStyle,
     QSpinBox,
+    QStyle,
+    QStyleOption,
+    QStyleOptionComplex,
     QVBoxLayout,
     QWidget,
 )
@@ -31,6 +37,7 @@ logger = logging.getLogger(__name__)
 __all__ = [
     "THEMES",
     "TRUST_STORE_CHOICES",
+    "FramedFusionStyle",
     "Preferences",
     "SettingsDialog",
     "apply_theme",
@@ -165,7 +172,7 @@ class SettingsDialog(QDialog):
             "Certificates that expire within this many days are marked as expiring."
         )
 
-        self.fetch_missing = QCheckBox("Fetch missing intermediates (AIA)")
+        self.fetch_missing = QCheckBox("&Fetch missing intermediates (AIA)")
         self.fetch_missing.setToolTip(
             "When a chain is incomplete, download the issuer from the CA Issuers URL written in "
             "the certificate. This contacts that URL, which tells its owner what you inspect."
@@ -179,6 +186,11 @@ class SettingsDialog(QDialog):
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
+        ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        ok.setToolTip("Save the settings and apply them (Enter)")
+        buttons.button(QDialogButtonBox.StandardButton.Cancel).setToolTip(
+            "Close without saving (Esc)"
+        )
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         self.buttons = buttons
@@ -188,11 +200,11 @@ class SettingsDialog(QDialog):
     def _layout(self) -> None:
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
-        form.addRow("Default trust store", self.trust_store)
-        form.addRow("Expiry warning", self.warn_days)
-        form.addRow("Chains", self.fetch_missing)
+        form.addRow(_label("Default &trust store:", self.trust_store), self.trust_store)
+        form.addRow(_label("&Expiry warning:", self.warn_days), self.warn_days)
+        form.addRow(_label("Chains:", self.fetch_missing), self.fetch_missing)
         form.addRow("", _note("When off, Pinscope downloads nothing by itself.", wrap=False))
-        form.addRow("Theme", self.theme)
+        form.addRow(_label("T&heme:", self.theme), self.theme)
 
         layout = QVBoxLayout(self)
         layout.addLayout(form)
@@ -202,6 +214,11 @@ class SettingsDialog(QDialog):
         layout.addSpacing(12)
         layout.addWidget(self.buttons)
         self.setMinimumWidth(440)
+
+        # Down the form in reading order, then the buttons.
+        fields = [self.trust_store, self.warn_days, self.fetch_missing, self.theme, self.buttons]
+        for first, second in itertools.pairwise(fields):
+            QWidget.setTabOrder(first, second)
 
     def show_preferences(self, prefs: Preferences) -> None:
         """Fill the fields with `prefs`."""
@@ -224,6 +241,13 @@ class SettingsDialog(QDialog):
         save_preferences(self.settings, prefs)
         super().accept()
         self.preferences_saved.emit(prefs)
+
+
+def _label(text: str, buddy: QWidget) -> QLabel:
+    """A form label whose mnemonic (Alt and the letter after &) puts the focus on `buddy`."""
+    label = QLabel(text)
+    label.setBuddy(buddy)
+    return label
 
 
 def _note(text: str, wrap: bool = True) -> QLabel:
@@ -261,8 +285,74 @@ def apply_theme(app: QApplication, theme: str) -> None:
         app.setStyle(str(app.property(_PLATFORM_STYLE)))
         app.setPalette(QPalette())  # an empty palette: the platform's colours again
         return
-    app.setStyle("Fusion")
+    app.setStyle(FramedFusionStyle())
     app.setPalette(dark_palette() if theme == "dark" else light_palette())
+
+
+class FramedFusionStyle(QProxyStyle):
+    """Fusion, with the frames of text fields, spin boxes, views and check boxes visible on dark
+    windows.
+
+    Fusion draws those frames in the window colour darkened by 40 %, which a dark window
+    swallows: the filter box of a dark toolbar had no edge at all. On a dark palette this style
+    hands Fusion a window colour from which that darkening gives FIELD_FRAME_DARK instead.
+    Light palettes are drawn exactly as Fusion draws them.
+    """
+
+    def __init__(self) -> None:
+        super().__init__("Fusion")
+
+    def drawPrimitive(
+        self,
+        element: QStyle.PrimitiveElement,
+        option: QStyleOption,
+        painter: QPainter,
+        widget: QWidget | None = None,
+    ) -> None:
+        if element in _FRAMES and _is_dark(option.palette):
+            option = _with_visible_frame(option)
+        super().drawPrimitive(element, option, painter, widget)
+
+    def drawComplexControl(
+        self,
+        control: QStyle.ComplexControl,
+        option: QStyleOptionComplex,
+        painter: QPainter,
+        widget: QWidget | None = None,
+    ) -> None:
+        if control == QStyle.ComplexControl.CC_SpinBox and _is_dark(option.palette):
+            option = _with_visible_frame(option)
+        super().drawComplexControl(control, option, painter, widget)
+
+
+FIELD_FRAME_DARK = QColor(118, 118, 124)
+"""The frame of a text field, spin box or view on the dark palette: plain against the window
+and against the field's own background."""
+
+_FRAMES = (
+    QStyle.PrimitiveElement.PE_FrameLineEdit,
+    QStyle.PrimitiveElement.PE_Frame,
+    QStyle.PrimitiveElement.PE_IndicatorCheckBox,
+    QStyle.PrimitiveElement.PE_IndicatorRadioButton,
+)
+_FUSION_DARKENING = 140
+"""Fusion draws a field's frame in `window.darker(140)` (QFusionStylePrivate::outline)."""
+
+
+def _is_dark(palette: QPalette) -> bool:
+    return palette.color(QPalette.ColorRole.Window).lightness() < 128
+
+
+_O = TypeVar("_O", bound=QStyleOption)
+
+
+def _with_visible_frame(option: _O) -> _O:
+    """A copy of `option` whose window colour makes Fusion draw FIELD_FRAME_DARK frames."""
+    copy = type(option)(option)
+    palette = QPalette(copy.palette)
+    palette.setColor(QPalette.ColorRole.Window, FIELD_FRAME_DARK.lighter(_FUSION_DARKENING))
+    copy.palette = palette
+    return copy
 
 
 def light_palette() -> QPalette:
@@ -275,67 +365,102 @@ def light_palette() -> QPalette:
             QPalette.ColorRole.AlternateBase: QColor(245, 245, 245),
             QPalette.ColorRole.ToolTipBase: QColor(255, 255, 220),
             QPalette.ColorRole.ToolTipText: QColor(20, 20, 20),
-            QPalette.ColorRole.PlaceholderText: QColor(120, 120, 120),
+            QPalette.ColorRole.PlaceholderText: QColor(110, 110, 110),
             QPalette.ColorRole.Text: QColor(20, 20, 20),
             QPalette.ColorRole.Button: QColor(239, 239, 239),
             QPalette.ColorRole.ButtonText: QColor(20, 20, 20),
             QPalette.ColorRole.BrightText: QColor(200, 0, 0),
             QPalette.ColorRole.Light: QColor(255, 255, 255),
             QPalette.ColorRole.Midlight: QColor(227, 227, 227),
-            QPalette.ColorRole.Mid: QColor(110, 110, 110),
-            QPalette.ColorRole.Dark: QColor(160, 160, 160),
+            QPalette.ColorRole.Mid: QColor(160, 160, 160),
+            QPalette.ColorRole.Dark: QColor(110, 110, 110),
             QPalette.ColorRole.Shadow: QColor(105, 105, 105),
-            QPalette.ColorRole.Highlight: QColor(48, 140, 198),
+            QPalette.ColorRole.Highlight: QColor(38, 115, 200),
             QPalette.ColorRole.HighlightedText: QColor(255, 255, 255),
             QPalette.ColorRole.Link: QColor(0, 90, 200),
             QPalette.ColorRole.LinkVisited: QColor(110, 50, 180),
         },
-        disabled_text=QColor(150, 150, 150),
-        disabled_base=QColor(239, 239, 239),
+        disabled=_Disabled(
+            text=QColor(118, 118, 118),
+            placeholder=QColor(140, 140, 140),
+            base=QColor(244, 244, 244),
+            button=QColor(232, 232, 232),
+            highlight=QColor(165, 165, 165),
+        ),
     )
 
 
 def dark_palette() -> QPalette:
-    """A dark palette whose text, links and selections keep good contrast."""
+    """A dark palette whose text, links, selections and status colours keep good contrast."""
     return _palette(
         {
             QPalette.ColorRole.Window: QColor(45, 45, 48),
             QPalette.ColorRole.WindowText: QColor(230, 230, 230),
             QPalette.ColorRole.Base: QColor(30, 30, 32),
-            QPalette.ColorRole.AlternateBase: QColor(50, 50, 54),
-            QPalette.ColorRole.ToolTipBase: QColor(60, 60, 64),
-            QPalette.ColorRole.ToolTipText: QColor(230, 230, 230),
-            QPalette.ColorRole.PlaceholderText: QColor(140, 140, 140),
+            # Close to Base: red status text must stay readable on the alternate rows too.
+            QPalette.ColorRole.AlternateBase: QColor(40, 40, 43),
+            QPalette.ColorRole.ToolTipBase: QColor(62, 62, 66),
+            QPalette.ColorRole.ToolTipText: QColor(235, 235, 235),
+            QPalette.ColorRole.PlaceholderText: QColor(150, 150, 155),
             QPalette.ColorRole.Text: QColor(230, 230, 230),
             QPalette.ColorRole.Button: QColor(55, 55, 58),
             QPalette.ColorRole.ButtonText: QColor(230, 230, 230),
             QPalette.ColorRole.BrightText: QColor(255, 90, 90),
             QPalette.ColorRole.Light: QColor(75, 75, 78),
             QPalette.ColorRole.Midlight: QColor(62, 62, 65),
-            QPalette.ColorRole.Mid: QColor(150, 150, 155),
+            QPalette.ColorRole.Mid: QColor(100, 100, 105),
             QPalette.ColorRole.Dark: QColor(25, 25, 27),
             QPalette.ColorRole.Shadow: QColor(10, 10, 10),
-            QPalette.ColorRole.Highlight: QColor(42, 130, 218),
+            QPalette.ColorRole.Highlight: QColor(38, 115, 200),
             QPalette.ColorRole.HighlightedText: QColor(255, 255, 255),
-            QPalette.ColorRole.Link: QColor(100, 170, 255),
-            QPalette.ColorRole.LinkVisited: QColor(180, 140, 255),
+            QPalette.ColorRole.Link: QColor(110, 175, 255),
+            QPalette.ColorRole.LinkVisited: QColor(190, 150, 255),
         },
-        disabled_text=QColor(125, 125, 128),
-        disabled_base=QColor(40, 40, 42),
+        disabled=_Disabled(
+            text=QColor(150, 150, 155),
+            placeholder=QColor(125, 125, 130),
+            base=QColor(38, 38, 40),
+            button=QColor(50, 50, 53),
+            highlight=QColor(80, 80, 85),
+        ),
     )
 
 
-def _palette(
-    colours: dict[QPalette.ColorRole, QColor], disabled_text: QColor, disabled_base: QColor
-) -> QPalette:
+@dataclass(frozen=True)
+class _Disabled:
+    """The colours of disabled widgets: muted, but still readable."""
+
+    text: QColor
+    """Every text role: labels, fields, buttons, tabs, links, selections, tooltips."""
+    placeholder: QColor
+    """The hint in an empty field: fainter than the field's disabled text would be."""
+    base: QColor
+    button: QColor
+    highlight: QColor
+
+
+_TEXT_ROLES = (
+    QPalette.ColorRole.WindowText,
+    QPalette.ColorRole.Text,
+    QPalette.ColorRole.ButtonText,
+    QPalette.ColorRole.BrightText,
+    QPalette.ColorRole.HighlightedText,
+    QPalette.ColorRole.ToolTipText,
+    QPalette.ColorRole.Link,
+    QPalette.ColorRole.LinkVisited,
+)
+
+
+def _palette(colours: dict[QPalette.ColorRole, QColor], disabled: _Disabled) -> QPalette:
     palette = QPalette()
     for role, colour in colours.items():
         palette.setColor(role, colour)
-    for role in (
-        QPalette.ColorRole.WindowText,
-        QPalette.ColorRole.Text,
-        QPalette.ColorRole.ButtonText,
-    ):
-        palette.setColor(QPalette.ColorGroup.Disabled, role, disabled_text)
-    palette.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Base, disabled_base)
+
+    group = QPalette.ColorGroup.Disabled
+    for role in _TEXT_ROLES:
+        palette.setColor(group, role, disabled.text)
+    palette.setColor(group, QPalette.ColorRole.PlaceholderText, disabled.placeholder)
+    palette.setColor(group, QPalette.ColorRole.Base, disabled.base)
+    palette.setColor(group, QPalette.ColorRole.Button, disabled.button)
+    palette.setColor(group, QPalette.ColorRole.Highlight, disabled.highlight)
     return palette

@@ -5,15 +5,20 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import weakref
+from collections.abc import Iterator
 
 import pytest
 from cryptography.hazmat.primitives.serialization import Encoding
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QPalette
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from pinscope.core.certificate import Certificate
 from pinscope.gui.compare import COMPARE_COLUMNS, CompareWidget
+from pinscope.gui.settings import apply_theme
 from tests.core.minting import Issued, mint_ca, mint_leaf, new_key
+from tests.gui.test_settings import contrast
 
 
 def wrap(issued: Issued) -> Certificate:
@@ -193,3 +198,66 @@ def test_the_widget_is_freed_without_the_cycle_collector(
         assert freed() is None
     finally:
         gc.enable()
+
+
+# ---- reading it in a narrow dock, in either theme ---------------------------------------------
+
+
+@pytest.fixture
+def narrow(widget: CompareWidget) -> CompareWidget:
+    """The widget as wide as a dock beside the certificate table."""
+    widget.resize(480, 700)
+    return widget
+
+
+def test_a_narrow_dock_scrolls_nothing_sideways_and_keeps_digests_whole_in_tooltips(
+    qtbot: QtBot, narrow: CompareWidget, current: Issued, renewal_new_key: Issued
+) -> None:
+    narrow.set_certificates(wrap(current), wrap(renewal_new_key))
+    qtbot.wait(10)  # let the rows be laid out
+
+    assert not narrow.table.horizontalScrollBar().isVisible()
+    model = narrow.table.model()
+    pins = next(row for row in range(model.rowCount()) if model.index(row, 0).data() == "SPKI pin")
+    assert model.index(pins, 1).data(Qt.ItemDataRole.ToolTipRole) == current.pin
+    assert model.index(pins, 2).data(Qt.ItemDataRole.ToolTipRole) == renewal_new_key.pin
+    assert narrow.verdict.width() <= narrow.width()
+    assert narrow.verdict.wordWrap() and narrow.verdict.toolTip()
+
+
+@pytest.fixture
+def themed(qapp: QApplication) -> Iterator[QApplication]:
+    yield qapp
+    apply_theme(qapp, "system")
+
+
+@pytest.mark.parametrize("theme", ["dark", "light"])
+def test_the_verdict_colour_reads_well_in_both_themes(
+    qtbot: QtBot,
+    themed: QApplication,
+    widget: CompareWidget,
+    current: Issued,
+    renewal_new_key: Issued,
+    theme: str,
+) -> None:
+    widget.set_certificates(wrap(current), wrap(renewal_new_key))
+
+    apply_theme(themed, theme)
+    qtbot.wait(10)
+
+    text = widget.verdict.palette().color(QPalette.ColorRole.WindowText)
+    background = widget.palette().color(QPalette.ColorRole.Window)
+    assert contrast(text, background) >= 4.5
+    assert text.red() > text.green()  # still the colour of a problem
+
+
+def test_alt_o_shows_only_the_differences(
+    qtbot: QtBot, widget: CompareWidget, current: Issued, renewal_same_key: Issued
+) -> None:
+    widget.set_certificates(wrap(current), wrap(renewal_same_key))
+    widget.activateWindow()
+    qtbot.waitActive(widget)
+
+    qtbot.keyClick(widget.table, Qt.Key.Key_O, Qt.KeyboardModifier.AltModifier)
+
+    qtbot.waitUntil(lambda: len(visible_rows(widget)) == 4)

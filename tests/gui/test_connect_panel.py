@@ -9,14 +9,29 @@ from __future__ import annotations
 
 import dataclasses
 import gc
+import logging
 import socket
 import weakref
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives.serialization import (
+    BestAvailableEncryption,
+    load_pem_private_key,
+    pkcs12,
+)
 from PySide6.QtCore import Qt, QThreadPool
-from PySide6.QtWidgets import QFileDialog
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractSpinBox,
+    QComboBox,
+    QFileDialog,
+    QLineEdit,
+    QListView,
+    QWidget,
+)
 from pytestqt.qtbot import QtBot
 
 from pinscope.core.certificate import Certificate
@@ -346,3 +361,324 @@ def test_the_panel_is_freed_without_the_cycle_collector(qtbot: QtBot) -> None:
         assert freed() is None
     finally:
         gc.enable()
+
+
+# ---- passwords asked in place ----------------------------------------------------------------
+
+TRUST_PASSWORD = "truststore-pass-7"
+CLIENT_PASSWORD = "client-pass-9"
+DATA = Path(__file__).parents[1] / "data"
+
+
+@pytest.fixture
+def protected_truststore(chain: minting.Chain, tmp_path: Path) -> Path:
+    """A certificates-only PKCS#12 holding the server's root, under TRUST_PASSWORD."""
+    path = tmp_path / "truststore.p12"
+    encryption = BestAvailableEncryption(TRUST_PASSWORD.encode())
+    path.write_bytes(
+        pkcs12.serialize_key_and_certificates(
+            None, None, None, [chain.root.certificate], encryption
+        )
+    )
+    return path
+
+
+@pytest.fixture
+def client_p12(client_chain: minting.Chain, tmp_path: Path) -> Path:
+    """alice's key and certificate with her issuing CA, in a PKCS#12 under CLIENT_PASSWORD."""
+    path = tmp_path / "alice.p12"
+    path.write_bytes(
+        pkcs12.serialize_key_and_certificates(
+            b"alice",
+            client_chain.leaf.key,
+            client_chain.leaf.certificate,
+            [client_chain.intermediate.certificate],
+            BestAvailableEncryption(CLIENT_PASSWORD.encode()),
+        )
+    )
+    return path
+
+
+def fill_in_with_trust_file(
+    qtbot: QtBot, panel: ConnectPanel, server: LoopbackServer, trust_file: Path, sni: str = HOST
+) -> None:
+    qtbot.keyClicks(panel.host_edit, f"127.0.0.1:{server.port}")
+    qtbot.keyClicks(panel.sni_edit, sni)
+    panel.trust_combo.setCurrentIndex(panel.trust_combo.findData("none"))
+    panel.add_trust_file(str(trust_file))
+    panel.timeout_spin.setValue(3.0)
+
+
+def fail_and_wait(qtbot: QtBot, panel: ConnectPanel) -> str:
+    with qtbot.waitSignal(panel.failed, timeout=WAIT_MS) as blocker:
+        qtbot.mouseClick(panel.connect_button, Qt.MouseButton.LeftButton)
+    return str(blocker.args[0])
+
+
+def retype(qtbot: QtBot, field: QLineEdit, text: str) -> None:
+    """Type over the field's text, which the panel selected when it asked again."""
+    assert field.selectedText() == field.text()
+    qtbot.keyClicks(field, text)
+    assert field.text() == text
+
+
+def assert_never_stored(password: str, settings_folder: Path, log: str) -> None:
+    for path in settings_folder.rglob("*"):
+        if path.is_file():
+            assert password not in path.read_text(errors="replace")
+    assert password not in log
+
+
+def test_the_trust_password_is_offered_with_the_first_trust_file(
+    panel: ConnectPanel, root_file: Path
+) -> None:
+    assert not panel.trust_password_edit.isVisible()
+
+    panel.add_trust_file(str(root_file))
+
+    assert panel.trust_password_edit.isVisible()
+    assert panel.trust_password_edit.echoMode() == QLineEdit.EchoMode.Password
+    assert "never stored" in panel.trust_password_edit.placeholderText()
+
+
+def test_a_protected_truststore_asks_for_its_password_in_place(
+    qtbot: QtBot,
+    panel: ConnectPanel,
+    chain: minting.Chain,
+    protected_truststore: Path,
+    private_settings: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    with serving(server_config(chain)) as server:
+        fill_in_with_trust_file(qtbot, panel, server, protected_truststore)
+
+        # No password: asked for beside the trust files, the field focused.
+        message = fail_and_wait(qtbot, panel)
+        assert "Password needed" in message
+        assert panel.trust_password_error.isVisible()
+        assert "password needed" in panel.trust_password_error.text().lower()
+        assert protected_truststore.name in panel.trust_password_error.text()
+        assert panel.focusWidget() is panel.trust_password_edit
+        assert not panel.trust_error.isVisible() and not panel.client_error.isVisible()
+
+        # A wrong one: said so, in the same place.
+        qtbot.keyClicks(panel.trust_password_edit, "not it")
+        assert not panel.trust_password_error.isVisible()  # typing clears the old message
+        fail_and_wait(qtbot, panel)
+        assert "wrong password" in panel.trust_password_error.text()
+        assert "not it" not in panel.trust_password_error.text()
+        assert panel.focusWidget() is panel.trust_password_edit
+
+        # Another try, with Enter in the password field.
+        retype(qtbot, panel.trust_password_edit, TRUST_PASSWORD)
+        with qtbot.waitSignal(panel.connected, timeout=WAIT_MS) as blocker:
+            qtbot.keyClick(panel.trust_password_edit, Qt.Key.Key_Return)
+
+    inspection = blocker.args[0]
+    assert inspection.validation is not None and inspection.validation.trusted
+    assert not panel.trust_password_error.isVisible()
+    assert "handshake completed" in panel.status_label.text()
+    assert_never_stored(TRUST_PASSWORD, private_settings, caplog.text)
+
+
+def test_a_jks_truststore_with_a_wrong_password_gets_another_try(
+    qtbot: QtBot, panel: ConnectPanel, private_settings: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """tests/data/truststore.jks (keytool, store password changeit) holds the Test Root."""
+    caplog.set_level(logging.DEBUG)
+    leaf, issuing_ca = (
+        x509.load_pem_x509_certificate((DATA / name).read_bytes())
+        for name in ("server.crt", "ca-intermediate.crt")
+    )
+    key = load_pem_private_key((DATA / "server.key").read_bytes(), None)
+    config = ServerConfig(chain=[leaf, issuing_ca], key=key)  # type: ignore[arg-type]
+
+    with serving(config) as server:
+        fill_in_with_trust_file(qtbot, panel, server, DATA / "truststore.jks", "api.example.test")
+        qtbot.keyClicks(panel.trust_password_edit, "storepass")
+
+        fail_and_wait(qtbot, panel)
+        assert "wrong password" in panel.trust_password_error.text()
+        assert "truststore.jks" in panel.trust_password_error.text()
+
+        retype(qtbot, panel.trust_password_edit, "changeit")
+        inspection = connect_and_wait(qtbot, panel)
+
+    assert inspection.validation is not None and inspection.validation.trusted
+    assert not panel.trust_password_error.isVisible()
+    assert_never_stored("changeit", private_settings, caplog.text)
+
+
+def test_removing_the_last_trust_file_forgets_its_password(
+    qtbot: QtBot, panel: ConnectPanel, root_file: Path
+) -> None:
+    panel.add_trust_file(str(root_file))
+    qtbot.keyClicks(panel.trust_password_edit, TRUST_PASSWORD)
+
+    panel.trust_list.selectAll()
+    qtbot.mouseClick(panel.remove_trust_button, Qt.MouseButton.LeftButton)
+
+    assert panel.trust_files() == []
+    assert panel.trust_password_edit.text() == ""
+    assert not panel.trust_password_edit.isVisible()
+
+
+def test_a_client_certificate_with_a_wrong_password_gets_another_try(
+    qtbot: QtBot,
+    panel: ConnectPanel,
+    chain: minting.Chain,
+    client_chain: minting.Chain,
+    root_file: Path,
+    client_p12: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    private_settings: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    with serving(requiring_client_certificates(chain, client_chain)) as server:
+        fill_in(qtbot, panel, monkeypatch, server, root_file)
+        panel.client_source.setCurrentIndex(panel.client_source.findText("From files…"))
+        qtbot.keyClicks(panel.client_cert_edit, str(client_p12))
+
+        fail_and_wait(qtbot, panel)  # no password at all
+        assert "password" in panel.client_error.text()
+        assert panel.focusWidget() is panel.client_password_edit
+
+        qtbot.keyClicks(panel.client_password_edit, "not it")
+        fail_and_wait(qtbot, panel)
+        assert "wrong password" in panel.client_error.text()
+        assert panel.focusWidget() is panel.client_password_edit
+
+        retype(qtbot, panel.client_password_edit, CLIENT_PASSWORD)
+        inspection = connect_and_wait(qtbot, panel)
+
+    assert inspection.endpoint is not None
+    assert inspection.endpoint.handshake.client_certificate_sent
+    assert server.visits[-1].client_certificate == client_chain.leaf.certificate
+    assert not panel.client_error.isVisible()
+    assert_never_stored(CLIENT_PASSWORD, private_settings, caplog.text)
+
+
+# ---- keyboard and tooltips -------------------------------------------------------------------
+
+
+def refused_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])  # closed again: the connection is refused
+
+
+def test_enter_in_the_host_field_connects(qtbot: QtBot, panel: ConnectPanel) -> None:
+    qtbot.keyClicks(panel.host_edit, f"127.0.0.1:{refused_port()}")
+    panel.trust_combo.setCurrentIndex(panel.trust_combo.findData("none"))
+
+    with qtbot.waitSignal(panel.connected, timeout=WAIT_MS) as blocker:
+        qtbot.keyClick(panel.host_edit, Qt.Key.Key_Return)
+
+    assert "net.refused" in codes(blocker.args[0])
+
+
+def test_escape_cancels_a_running_connection(
+    qtbot: QtBot, panel: ConnectPanel, root_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with serving(ServerConfig(behaviour=NEVER_ANSWERS)) as server:
+        fill_in(qtbot, panel, monkeypatch, server, root_file)
+        panel.timeout_spin.setValue(1.5)
+        qtbot.keyClick(panel.host_edit, Qt.Key.Key_Return)
+        assert panel.running
+
+        with qtbot.assertNotEmitted(panel.connected, wait=2500):
+            qtbot.keyClick(panel.sni_edit, Qt.Key.Key_Escape)
+            assert not panel.running
+            assert "Cancelled" in panel.status_label.text()
+            assert panel.connect_button.isEnabled() and not panel.cancel_button.isVisible()
+
+
+def focus_names(qtbot: QtBot, panel: ConnectPanel, start: QWidget, stop: QWidget) -> list[str]:
+    """The fields Tab visits from `start` to `stop`, by object name."""
+    start.setFocus()
+    names = []
+    for _ in range(40):
+        focused = panel.focusWidget()
+        while focused is not None and not focused.objectName():
+            focused = focused.parentWidget()  # a spin box's own line edit
+        assert focused is not None
+        names.append(focused.objectName())
+        if focused is stop:
+            return names
+        qtbot.keyClick(panel.focusWidget(), Qt.Key.Key_Tab)
+    raise AssertionError(f"Tab never reached {stop.objectName()}: {names}")
+
+
+def test_tab_goes_down_the_form_in_reading_order(
+    qtbot: QtBot, panel: ConnectPanel, root_file: Path
+) -> None:
+    panel.add_trust_file(str(root_file))
+    panel.client_source.setCurrentIndex(panel.client_source.findText("From files…"))
+
+    names = focus_names(qtbot, panel, panel.host_edit, panel.connect_button)
+
+    assert names == [
+        "host",
+        "starttls",
+        "sni",
+        "proxy",
+        "alpn",
+        "tls-min",
+        "tls-max",
+        "timeout",
+        "http",
+        "probe-versions",
+        "trust-store",
+        "trust-files",
+        "add-trust-file",
+        "trust-password",  # Remove is skipped while no file is selected
+        "client-source",
+        "client-cert",
+        "browse-client-cert",
+        "client-key",
+        "browse-client-key",
+        "client-alias",
+        "client-password",
+        "connect",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("letter", "field"),
+    [
+        (Qt.Key.Key_H, "host"),
+        (Qt.Key.Key_N, "sni"),
+        (Qt.Key.Key_R, "trust-store"),
+        (Qt.Key.Key_O, "trust-password"),
+        (Qt.Key.Key_W, "client-password"),
+    ],
+)
+def test_alt_and_a_labels_letter_focuses_its_field(
+    qtbot: QtBot, panel: ConnectPanel, root_file: Path, letter: Qt.Key, field: str
+) -> None:
+    panel.add_trust_file(str(root_file))
+    panel.client_source.setCurrentIndex(panel.client_source.findText("From files…"))
+    panel.activateWindow()
+    qtbot.waitActive(panel)
+    panel.probe_check.setFocus()
+
+    qtbot.keyClick(panel.probe_check, letter, Qt.KeyboardModifier.AltModifier)
+
+    assert panel.focusWidget() is panel.findChild(QWidget, field)
+
+
+def test_every_control_has_a_tooltip(panel: ConnectPanel) -> None:
+    controls = [
+        widget
+        for widget in panel.findChildren(QWidget)
+        if widget.objectName()
+        and not widget.objectName().startswith("qt_")  # Qt's own parts
+        and isinstance(
+            widget, QAbstractButton | QLineEdit | QComboBox | QAbstractSpinBox | QListView
+        )
+    ]
+
+    assert len(controls) >= 20
+    assert [c.objectName() for c in controls if not c.toolTip()] == []

@@ -121,3 +121,40 @@ def test_the_panel_is_freed_without_the_cycle_collector(qtbot: QtBot) -> None:
         assert freed() is None
     finally:
         gc.enable()
+
+
+def test_keyboard_alone_reaches_and_runs_everything(qtbot: QtBot, panel: ExplainPanel) -> None:
+    panel.activateWindow()
+    qtbot.waitActive(panel)
+    paste(qtbot, panel, JAVA_PKIX)
+
+    qtbot.keyClick(panel.message_edit, Qt.Key.Key_Tab)  # Tab leaves the box, typing no tab
+    assert panel.focusWidget() is panel.explain_button
+    qtbot.keyClick(panel.explain_button, Qt.Key.Key_Tab)
+    assert panel.focusWidget() is panel.clear_button
+    qtbot.keyClick(panel.clear_button, Qt.Key.Key_Tab)
+    assert panel.focusWidget() is panel.result_view
+
+    with qtbot.waitSignal(panel.explained):
+        qtbot.keyClick(panel.result_view, Qt.Key.Key_X, Qt.KeyboardModifier.AltModifier)
+    assert FAILURES["chain.missing-intermediate"].title in shown(panel)
+    assert panel.message_edit.toPlainText() == JAVA_PKIX
+
+
+def test_the_buttons_and_the_box_have_tooltips(panel: ExplainPanel) -> None:
+    assert "Ctrl+Return" in panel.explain_button.toolTip()
+    assert panel.clear_button.toolTip()
+    assert panel.message_edit.toolTip()
+
+
+def test_a_long_unbroken_message_wraps_in_a_narrow_dock(qtbot: QtBot, panel: ExplainPanel) -> None:
+    blob = "MII" + "A" * 3000  # a pasted certificate without line breaks
+    panel.resize(480, 640)
+    panel.set_text(f"{JAVA_PKIX}\n{blob}")
+
+    qtbot.mouseClick(panel.explain_button, Qt.MouseButton.LeftButton)
+    qtbot.wait(10)
+
+    assert panel.message_edit.horizontalScrollBar().maximum() == 0
+    assert panel.result_view.horizontalScrollBar().maximum() == 0
+    assert "Most likely" in shown(panel)

@@ -9,14 +9,26 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QSettings, Qt
-from PySide6.QtGui import QPalette
-from PySide6.QtWidgets import QApplication, QDialogButtonBox, QLabel, QWidget
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import (
+    QApplication,
+    QDialogButtonBox,
+    QLabel,
+    QLineEdit,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 from pytestqt.qtbot import QtBot
 
+from pinscope.gui.models import EXPIRED, EXPIRING, VALID
 from pinscope.gui.settings import (
+    FramedFusionStyle,
     Preferences,
     SettingsDialog,
     apply_theme,
+    dark_palette,
+    light_palette,
     load_preferences,
     save_preferences,
 )
@@ -162,6 +174,56 @@ def test_every_field_says_what_it_does(dialog: SettingsDialog) -> None:
     assert any("Passwords are never stored" in note for note in notes)
 
 
+def test_enter_saves_and_escape_cancels(
+    qtbot: QtBot, dialog: SettingsDialog, reviewer_settings: QSettings
+) -> None:
+    dialog.warn_days.selectAll()
+    qtbot.keyClicks(dialog.warn_days, "10")
+
+    with qtbot.waitSignal(dialog.preferences_saved) as saved:
+        qtbot.keyClick(dialog.warn_days, Qt.Key.Key_Return)
+
+    assert saved.args[0].warn_days == 10
+    assert not dialog.isVisible()
+
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    dialog.theme.setCurrentIndex(dialog.theme.findText("Light"))
+    with qtbot.assertNotEmitted(dialog.preferences_saved):
+        qtbot.keyClick(dialog.theme, Qt.Key.Key_Escape)
+
+    assert not dialog.isVisible()
+    assert load_preferences(reopened(reviewer_settings)).theme == "dark"
+
+
+def test_tab_and_the_labels_letters_reach_every_field(qtbot: QtBot, dialog: SettingsDialog) -> None:
+    dialog.activateWindow()
+    qtbot.waitActive(dialog)
+    dialog.trust_store.setFocus()
+    visited = [dialog.focusWidget()]
+    for _ in range(3):
+        qtbot.keyClick(dialog.focusWidget(), Qt.Key.Key_Tab)
+        visited.append(dialog.focusWidget())
+    assert visited[0] is dialog.trust_store
+    assert visited[1] in (dialog.warn_days, dialog.warn_days.findChild(QLineEdit))
+    assert visited[2:] == [dialog.fetch_missing, dialog.theme]
+
+    qtbot.keyClick(dialog.theme, Qt.Key.Key_T, Qt.KeyboardModifier.AltModifier)
+    assert dialog.focusWidget() is dialog.trust_store
+    qtbot.keyClick(dialog.trust_store, Qt.Key.Key_H, Qt.KeyboardModifier.AltModifier)
+    assert dialog.focusWidget() is dialog.theme
+    qtbot.keyClick(dialog.theme, Qt.Key.Key_F, Qt.KeyboardModifier.AltModifier)
+    qtbot.waitUntil(lambda: not dialog.fetch_missing.isChecked())  # its own letter toggles it
+
+
+def test_the_buttons_say_their_keys(dialog: SettingsDialog) -> None:
+    ok = dialog.buttons.button(QDialogButtonBox.StandardButton.Ok)
+    cancel = dialog.buttons.button(QDialogButtonBox.StandardButton.Cancel)
+
+    assert "Enter" in ok.toolTip()
+    assert "Esc" in cancel.toolTip()
+
+
 def test_the_dialog_is_freed_without_the_cycle_collector(settings: QSettings) -> None:
     gc.disable()
     try:
@@ -189,7 +251,9 @@ def test_dark_theme_darkens_the_window(qtbot: QtBot, restore_theme: QApplication
     apply_theme(restore_theme, "dark")
     qtbot.waitUntil(lambda: lightness(widget) < 100)
 
-    assert restore_theme.style().name().lower() == "fusion"
+    style = restore_theme.style()
+    assert isinstance(style, FramedFusionStyle)
+    assert style.baseStyle().name().lower() == "fusion"
     text = widget.palette().color(QPalette.ColorRole.WindowText).lightness()
     assert text > 200
 
@@ -212,3 +276,120 @@ def test_light_and_system_themes_are_light_again(qtbot: QtBot, restore_theme: QA
 def test_an_unknown_theme_is_refused(qapp: QApplication) -> None:
     with pytest.raises(ValueError, match="solarized"):
         apply_theme(qapp, "solarized")
+
+
+def test_a_theme_change_back_to_system_restores_the_platform_style(
+    restore_theme: QApplication,
+) -> None:
+    apply_theme(restore_theme, "dark")
+
+    apply_theme(restore_theme, "system")
+
+    assert not isinstance(restore_theme.style(), FramedFusionStyle)
+
+
+# ---- contrast ----------------------------------------------------------------------------------
+
+
+def luminance(colour: QColor) -> float:
+    """Relative luminance, as WCAG 2 defines it."""
+
+    def linear(channel: int) -> float:
+        value = channel / 255
+        return value / 12.92 if value <= 0.04045 else ((value + 0.055) / 1.055) ** 2.4
+
+    red, green, blue = (linear(c) for c in (colour.red(), colour.green(), colour.blue()))
+    return 0.2126 * red + 0.7152 * green + 0.0722 * blue
+
+
+def contrast(one: QColor, other: QColor) -> float:
+    """WCAG 2 contrast ratio: 4.5 for body text, 3 for large text and disabled controls."""
+    lighter, darker = sorted((luminance(one), luminance(other)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
+TEXT_ROLES = (
+    QPalette.ColorRole.WindowText,
+    QPalette.ColorRole.Text,
+    QPalette.ColorRole.ButtonText,
+    QPalette.ColorRole.PlaceholderText,
+    QPalette.ColorRole.HighlightedText,
+    QPalette.ColorRole.ToolTipText,
+    QPalette.ColorRole.Link,
+    QPalette.ColorRole.LinkVisited,
+)
+
+# (text role, background role) pairs a user reads.
+READ_ON = (
+    (QPalette.ColorRole.WindowText, QPalette.ColorRole.Window),
+    (QPalette.ColorRole.Text, QPalette.ColorRole.Base),
+    (QPalette.ColorRole.Text, QPalette.ColorRole.AlternateBase),
+    (QPalette.ColorRole.ButtonText, QPalette.ColorRole.Button),
+    (QPalette.ColorRole.PlaceholderText, QPalette.ColorRole.Base),
+    (QPalette.ColorRole.HighlightedText, QPalette.ColorRole.Highlight),
+    (QPalette.ColorRole.ToolTipText, QPalette.ColorRole.ToolTipBase),
+    (QPalette.ColorRole.Link, QPalette.ColorRole.Base),
+    (QPalette.ColorRole.Link, QPalette.ColorRole.Window),
+    (QPalette.ColorRole.LinkVisited, QPalette.ColorRole.Base),
+)
+
+
+@pytest.mark.parametrize("palette", [dark_palette(), light_palette()], ids=["dark", "light"])
+def test_text_reads_well_on_its_background(palette: QPalette) -> None:
+    for text, background in READ_ON:
+        ratio = contrast(palette.color(text), palette.color(background))
+        assert ratio >= 4.5, f"{text.name} on {background.name}: {ratio:.2f}"
+
+
+@pytest.mark.parametrize("palette", [dark_palette(), light_palette()], ids=["dark", "light"])
+def test_disabled_text_is_muted_but_readable(palette: QPalette) -> None:
+    disabled = QPalette.ColorGroup.Disabled
+    for role in TEXT_ROLES:
+        assert palette.color(disabled, role) != palette.color(QPalette.ColorGroup.Active, role)
+    for text, background in (
+        (QPalette.ColorRole.WindowText, QPalette.ColorRole.Window),  # labels, disabled tabs
+        (QPalette.ColorRole.WindowText, QPalette.ColorRole.Button),
+        (QPalette.ColorRole.ButtonText, QPalette.ColorRole.Button),
+        (QPalette.ColorRole.Text, QPalette.ColorRole.Base),
+    ):
+        ratio = contrast(palette.color(disabled, text), palette.color(disabled, background))
+        assert ratio >= 3, f"disabled {text.name} on {background.name}: {ratio:.2f}"
+
+
+def test_status_colours_read_on_the_dark_rows() -> None:
+    palette = dark_palette()
+    for status in (EXPIRED, EXPIRING, VALID):
+        for row in (QPalette.ColorRole.Base, QPalette.ColorRole.AlternateBase):
+            ratio = contrast(status, palette.color(row))
+            assert ratio >= 3, f"{status.name()} on {row.name}: {ratio:.2f}"
+
+
+def test_dark_fields_and_disabled_tabs_are_visible(
+    qtbot: QtBot, restore_theme: QApplication
+) -> None:
+    """The filter box of a dark toolbar had no edge, and a disabled tab could not be read."""
+    apply_theme(restore_theme, "dark")
+    window = QWidget()
+    qtbot.addWidget(window)
+    field = QLineEdit("filter")
+    field.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # a focused field's frame has the focus colour
+    tabs = QTabWidget()
+    tabs.addTab(QWidget(), "Summary")
+    tabs.addTab(QWidget(), "Usages")
+    tabs.setTabEnabled(1, False)
+    layout = QVBoxLayout(window)
+    layout.addWidget(field)
+    layout.addWidget(tabs)
+    window.show()
+    qtbot.waitExposed(window)
+
+    image = field.grab().toImage()
+    edge = QColor(image.pixel(0, image.height() // 2))
+    background = window.palette().color(QPalette.ColorRole.Window)
+    inside = field.palette().color(QPalette.ColorRole.Base)
+    assert contrast(edge, background) >= 1.8 and contrast(edge, inside) >= 3
+
+    tab_text = (
+        tabs.tabBar().palette().color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.WindowText)
+    )
+    assert contrast(tab_text, background) >= 3
