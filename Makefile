@@ -4,8 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 RUN_STAMP := $(VENV)/.installed-run
 TEST_STAMP := $(VENV)/.installed-test
+PACKAGE_STAMP := $(VENV)/.installed-package
 
-.PHONY: run test lint format bench screenshots clean
+.PHONY: run test lint format bench screenshots package clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Pinscope needs Python 3.11 or newer")'
@@ -44,6 +45,18 @@ bench: $(RUN_STAMP)
 # The README's pictures: the main views rendered offscreen to docs/screenshots/.
 screenshots: $(TEST_STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m tools.screenshots
+
+$(PACKAGE_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[package]'
+	touch $(RUN_STAMP) $@
+
+# The desktop bundle of this platform in dist/pinscope/ (and dist/Pinscope.app on macOS), then
+# a smoke test of the built programs. See packaging/pinscope.spec.
+package: $(PACKAGE_STAMP)
+	rm -rf dist/pinscope dist/Pinscope.app build/pyinstaller
+	$(BIN)/pyinstaller --noconfirm --log-level WARN --distpath dist \
+		--workpath build/pyinstaller packaging/pinscope.spec
+	$(BIN)/python packaging/smoke_test.py dist/pinscope
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis
