@@ -12,13 +12,15 @@ from pathlib import Path
 from types import TracebackType
 
 from PySide6.QtCore import QStandardPaths
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
+from pinscope import resources
 from pinscope.core import __version__
 from pinscope.gui.settings import apply_theme
 from pinscope.gui.window import MainWindow
 
-__all__ = ["MainWindow", "install_error_dialog", "log_folder", "run"]
+__all__ = ["MainWindow", "install_error_dialog", "log_folder", "main", "run"]
 
 logger = logging.getLogger(__name__)
 
@@ -69,12 +71,21 @@ def install_error_dialog(window: MainWindow, log_path: str | None) -> None:
     sys.excepthook = hook
 
 
+def main() -> int:
+    """The `pinscope-gui` command (no console on Windows): the window with the files named on
+    the command line, as the desktop entry's `Exec=pinscope-gui %F` passes them."""
+    return run(sys.argv[1:])
+
+
 def run(sources: list[str]) -> int:
     """Open the window and run the event loop until it closes."""
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setOrganizationName("Pinscope")
     app.setApplicationName("Pinscope")
     app.setApplicationVersion(__version__)
+    # Wayland docks and task bars match the window to the desktop entry by this name.
+    app.setDesktopFileName(resources.APP_ID)
+    app.setWindowIcon(QIcon(str(resources.app_icon_svg())))
     handler = _configure_logging()
     previous_hook = sys.excepthook
     window = MainWindow()

@@ -13,12 +13,13 @@ from pathlib import Path
 import cryptography
 import OpenSSL
 from PySide6 import __version__ as qt_version
-from PySide6.QtCore import QPoint, QSettings, QSortFilterProxyModel, Qt
+from PySide6.QtCore import QEvent, QPoint, QSettings, QSortFilterProxyModel, Qt
 from PySide6.QtGui import (
     QAction,
     QDragEnterEvent,
     QDropEvent,
     QFontDatabase,
+    QIcon,
     QKeySequence,
     QStandardItem,
     QStandardItemModel,
@@ -47,6 +48,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from pinscope import resources
 from pinscope.core import __version__, report
 from pinscope.core.aia import IssuerFetcher
 from pinscope.core.certificate import Certificate
@@ -58,6 +60,7 @@ from pinscope.core.endpoint.report import story_lines
 from pinscope.core.endpoint.target import looks_like_endpoint
 from pinscope.core.errors import LoadError, PasswordRequired, WrongPassword
 from pinscope.core.inspection import Inspection, Settings, check, read_bytes, read_path
+from pinscope.core.model import Entry, EntryType
 from pinscope.core.pins.parse import parse_pins
 from pinscope.core.sources import Passwords
 from pinscope.core.trust import load_trust_stores
@@ -67,6 +70,7 @@ from pinscope.gui.connect_dialog import ConnectPanel
 from pinscope.gui.details import CertificateDetailsView
 from pinscope.gui.explain_panel import ExplainPanel
 from pinscope.gui.export_pins import ExportPinsPanel
+from pinscope.gui.icons import icon, palette_is_dark
 from pinscope.gui.models import (
     CERTIFICATE_ROLE,
     COLUMNS,
@@ -83,9 +87,16 @@ logger = logging.getLogger(__name__)
 __all__ = ["MainWindow"]
 
 EMPTY_TEXT = (
-    "Open a certificate, key, CSR or keystore (Ctrl+O), drop files here,\n"
-    "or paste PEM text (Ctrl+V)."
+    "Open a certificate, key, CSR or keystore (Ctrl+O), drop files here,<br>"
+    "paste PEM text, a pin or host:port (Ctrl+V), or connect to a server (Ctrl+L)."
 )
+SAMPLE_LINKS = {
+    "chain.pem": "a server chain",
+    "missing-intermediate.pem": "a chain missing its intermediate",
+    "keystore.jks": "a Java keystore",
+    "request.csr": "a CSR",
+}
+"""The samples the empty window offers, by file name under resources/samples/."""
 RECENT_KEY = "recent-files"
 RECENT_COUNT = 10
 COLUMN_WIDTHS = {
@@ -98,6 +109,13 @@ COLUMN_WIDTHS = {
     "SPKI pin": 200,
 }
 """Starting widths, in pixels, wide enough to tell rows apart; the user drags them."""
+TOOL_ICONS = {
+    "Connect": "connect",
+    "Export pins": "export-pins",
+    "Check pins": "check-pins",
+    "Explain": "explain",
+    "Compare": "compare",
+}
 LISTED_ENTRIES = 200
 """Entries listed under a source in the tree; a bundle of thousands shows them in the table."""
 
@@ -202,6 +220,8 @@ class MainWindow(QMainWindow):
         self._menu_row: CertificateRow | None = None
         self._shown: Inspection | None = None
         """The inspection whose certificates the table holds."""
+        self._icons: dict[QAction, str] = {}
+        """Each action with the name of its icon, swapped when the theme turns dark or light."""
         self._skipped: dict[str, set[str]] = {}
         """By file: the aliases whose key passwords the user skipped ("" for a file's key)."""
         """The table row a context menu was opened on."""
@@ -309,8 +329,19 @@ class MainWindow(QMainWindow):
         body.addWidget(self.bottom)
         body.setSizes([560, 200])
 
-        self.placeholder = QLabel(f"Pinscope {__version__}\n\n{EMPTY_TEXT}")
+        samples = " \u00b7 ".join(
+            f'<a href="sample:{name}">{title}</a>' for name, title in SAMPLE_LINKS.items()
+        )
+        self.placeholder = QLabel(
+            f"<h2>Pinscope {__version__}</h2><p>{EMPTY_TEXT}</p><p>Try a sample: {samples}</p>"
+        )
         self.placeholder.setObjectName("placeholder")
+        self.placeholder.setTextFormat(Qt.TextFormat.RichText)
+        self.placeholder.setTextInteractionFlags(
+            Qt.TextInteractionFlag.LinksAccessibleByMouse
+            | Qt.TextInteractionFlag.LinksAccessibleByKeyboard
+        )
+        self.placeholder.linkActivated.connect(self.open_sample)
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.stack = QStackedWidget()
         self.stack.addWidget(self.placeholder)
@@ -363,6 +394,38 @@ class MainWindow(QMainWindow):
         about.triggered.connect(self.about)
         help_menu.addAction(about)
         self.open_action, self.paste_action = open_action, paste
+        self._icons[open_action] = "open"
+        self._icons[paste] = "paste"
+        self._icons[close_action] = "cancel"
+        self._icons[copy_text] = "copy"
+        self._icons[find] = "search"
+        self._apply_icons()
+
+    def _apply_icons(self) -> None:
+        dark = palette_is_dark()
+        for action, name in self._icons.items():
+            action.setIcon(icon(name, dark))
+        for row in range(self.sources.rowCount()):
+            self.sources.item(row).setIcon(self._source_icon(self.inspections[row], dark))
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
+            self._apply_icons()
+        super().changeEvent(event)
+
+    @staticmethod
+    def _source_icon(inspection: Inspection, dark: bool | None = None) -> QIcon:
+        source = inspection.source
+        if source is None:
+            return icon("status-error", dark)
+        if inspection.endpoint is not None:
+            return icon("endpoint", dark)
+        if is_keystore(source):
+            return icon("keystore", dark)
+        if not source.certificates():
+            csr = any(entry.type is EntryType.CSR for entry in source.entries)
+            return icon("csr" if csr else "key", dark)
+        return icon("certificate", dark)
 
     def _tab_order(self) -> None:
         """Tab walks the panes as they are read: sources, filter, table, chain, details,
@@ -414,6 +477,7 @@ class MainWindow(QMainWindow):
             self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
             self.docks[name] = dock
             action = QAction(name, self)
+            self._icons[action] = TOOL_ICONS[name]
             action.setShortcut(QKeySequence(shortcut))
             action.setToolTip(f"{tip} ({shortcut})")
             action.setData(name)
@@ -421,6 +485,7 @@ class MainWindow(QMainWindow):
             menu.addAction(action)
             toolbar.addAction(action)
         settings_action = QAction("&Settings…", self)
+        self._icons[settings_action] = "settings"
         settings_action.setShortcuts(
             QKeySequence.keyBindings(QKeySequence.StandardKey.Preferences)
             or [QKeySequence("Ctrl+,")]
@@ -470,6 +535,13 @@ class MainWindow(QMainWindow):
         paths, _ = QFileDialog.getOpenFileNames(self, "Open certificates, keys or keystores")
         for path in paths:
             self.open_path(path)
+
+    def open_sample(self, link: str) -> None:
+        """Open one of the samples shipped with Pinscope ("sample:NAME"), with its password."""
+        name = link.removeprefix("sample:")
+        sample = next((s for s in resources.sample_files() if s.name == name), None)
+        if sample is not None:
+            self.open_path(str(resources.sample_path(name)), sample.password)
 
     def open_path(
         self, path: str, password: str | None = None, passwords: Passwords | None = None
@@ -659,7 +731,7 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(self._status_text(inspection))
 
     def _source_item(self, inspection: Inspection) -> QStandardItem:
-        item = QStandardItem(self._source_label(inspection))
+        item = QStandardItem(self._source_icon(inspection), self._source_label(inspection))
         item.setToolTip(str(inspection.error) if inspection.error else inspection.name)
         if inspection.source is None:
             return item
@@ -727,9 +799,7 @@ class MainWindow(QMainWindow):
     def _select(self, position: int, sha256: str) -> None:
         """Show source `position` with its certificate `sha256` selected."""
         self.sources_view.setCurrentIndex(self.sources.index(position, 0))
-        row = self.certificates.row_of(sha256)
-        if row is not None:
-            self.table.selectRow(self.proxy.mapFromSource(self.certificates.index(row, 0)).row())
+        self._select_certificate(sha256)
 
     def _source_selected(self) -> None:
         inspection = self.current_inspection()
@@ -740,10 +810,26 @@ class MainWindow(QMainWindow):
         self.bottom.setTabEnabled(1, endpoint is not None)
         self.handshake_view.setPlainText("\n".join(story_lines(endpoint)) if endpoint else "")
         self._show_verdicts(inspection)
-        if self.proxy.rowCount() > 0:
+        entry = self._current_entry(inspection)
+        if entry is not None and entry.certificates:
+            self._select_certificate(entry.certificates[0].sha256)
+        elif self.proxy.rowCount() > 0:
             self.table.selectRow(0)
         else:
             self.details.show_certificate(None)
+
+    def _current_entry(self, inspection: Inspection | None) -> Entry | None:
+        """The entry picked under a source in the tree; None when the source itself is."""
+        index = self.sources_view.currentIndex()
+        if inspection is None or inspection.source is None or not index.parent().isValid():
+            return None
+        entries = inspection.source.entries
+        return entries[index.row()] if index.row() < min(len(entries), LISTED_ENTRIES) else None
+
+    def _select_certificate(self, sha256: str) -> None:
+        row = self.certificates.row_of(sha256)
+        if row is not None:
+            self.table.selectRow(self.proxy.mapFromSource(self.certificates.index(row, 0)).row())
 
     def _show_verdicts(self, inspection: Inspection | None) -> None:
         """The findings and the chain of the shown source; refreshed when its check ends."""
@@ -776,9 +862,8 @@ class MainWindow(QMainWindow):
     def _finding_clicked(self) -> None:
         finding = self.findings_view.currentIndex().data(CERTIFICATE_ROLE)
         sha256 = getattr(finding, "certificate", None)
-        row = self.certificates.row_of(sha256) if sha256 else None
-        if row is not None:
-            self.table.selectRow(self.proxy.mapFromSource(self.certificates.index(row, 0)).row())
+        if sha256:
+            self._select_certificate(sha256)
 
     def _choose_columns(self, position: QPoint) -> None:
         menu = QMenu(self)

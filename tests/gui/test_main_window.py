@@ -515,3 +515,32 @@ def test_ctrl_f_goes_to_the_filter_and_tab_walks_on_to_the_table(
 
     qtbot.keyClick(window.filter, Qt.Key.Key_Tab)
     assert window.table.hasFocus()
+
+
+def test_picking_a_keystore_entry_selects_its_certificate(qtbot: QtBot, window: MainWindow) -> None:
+    window.open_path(str(DATA / "keystore.jks"), PASSWORDS["keystore.jks"])
+    checked(qtbot, window)
+    source = window.sources.item(0)
+    server = next(
+        r for r in range(source.rowCount()) if source.child(r).text().startswith("server")
+    )
+
+    window.sources_view.setCurrentIndex(source.child(server).index())
+
+    current = window.table.currentIndex()
+    assert window.table.model().index(current.row(), 0).data() == "CN=api.example.test"
+    assert "api.example.test" in window.details.summary.toPlainText()
+
+
+@pytest.mark.parametrize("name", ["chain.pem", "keystore.jks", "request.csr"])
+def test_the_empty_window_offers_samples_that_open(
+    qtbot: QtBot, window: MainWindow, name: str
+) -> None:
+    assert f'href="sample:{name}"' in window.placeholder.text()
+
+    window.placeholder.linkActivated.emit(f"sample:{name}")
+
+    checked(qtbot, window)
+    assert name in window.sources.item(0).text()
+    assert not window.password_bar.isVisible()  # a sample's password comes with it
+    assert window.inspections[0].error is None
