@@ -117,7 +117,11 @@ def read_bytes(
     return _read(name, lambda: load_bytes(data, name, passwords, kind))
 
 
-def check(inspection: Inspection, settings: Settings | Callable[[], Settings]) -> Inspection:
+def check(
+    inspection: Inspection,
+    settings: Settings | Callable[[], Settings],
+    progress: Callable[[int, int], None] | None = None,
+) -> Inspection:
     """Validate the chains of what `read_path` or `read_bytes` read and check each certificate.
 
     Args:
@@ -125,13 +129,14 @@ def check(inspection: Inspection, settings: Settings | Callable[[], Settings]) -
             check (the input could not be read) or was checked already.
         settings: how to judge, or a function making them (called only when needed: loading
             the trust stores is wasted on an input that could not be read).
+        progress: called with (entries done, entries in all) as the chains are checked.
     """
     source = inspection.source
     if source is None or inspection.checked:
         return inspection
     try:
         judge = settings if isinstance(settings, Settings) else settings()
-        checked = run_checks(source, judge.context, judge.stores, judge.fetcher)
+        checked = run_checks(source, judge.context, judge.stores, judge.fetcher, progress)
     except LoadError as error:  # a trust file that cannot be read
         logger.debug("could not check %s: %s", inspection.name, error)
         return Inspection(inspection.name, None, error=_detached(error))

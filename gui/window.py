@@ -13,7 +13,16 @@ from pathlib import Path
 import cryptography
 import OpenSSL
 from PySide6 import __version__ as qt_version
-from PySide6.QtCore import QEvent, QPoint, QSettings, QSortFilterProxyModel, Qt
+from PySide6.QtCore import (
+    QEvent,
+    QObject,
+    QPoint,
+    QSettings,
+    QSortFilterProxyModel,
+    Qt,
+    QTimer,
+    Signal,
+)
 from PySide6.QtGui import (
     QAction,
     QDragEnterEvent,
@@ -80,7 +89,7 @@ from pinscope.gui.models import (
     FindingsModel,
 )
 from pinscope.gui.settings import Preferences, SettingsDialog, apply_theme, load_preferences
-from pinscope.gui.worker import keep_gui_responsive, run_in_background
+from pinscope.gui.worker import Pacer, keep_gui_responsive, run_in_background
 
 logger = logging.getLogger(__name__)
 
@@ -116,6 +125,8 @@ TOOL_ICONS = {
     "Explain": "explain",
     "Compare": "compare",
 }
+CHECK_AFTER_MS = 50
+"""The checks of what was read start this long after its rows are shown (see `_was_read`)."""
 LISTED_ENTRIES = 200
 """Entries listed under a source in the tree; a bundle of thousands shows them in the table."""
 
@@ -206,6 +217,12 @@ class PasswordBar(QWidget):
         self.hide()
 
 
+class _Progress(QObject):
+    """Progress of a job, from its worker thread to the status bar (a queued signal)."""
+
+    checking = Signal(str, int, int)
+
+
 class MainWindow(QMainWindow):
     """Pinscope's main window."""
 
@@ -220,6 +237,8 @@ class MainWindow(QMainWindow):
         self._menu_row: CertificateRow | None = None
         self._shown: Inspection | None = None
         """The inspection whose certificates the table holds."""
+        self._progress = _Progress()
+        self._progress.checking.connect(self._show_progress)
         self._icons: dict[QAction, str] = {}
         """Each action with the name of its icon, swapped when the theme turns dark or light."""
         self._skipped: dict[str, set[str]] = {}
@@ -385,6 +404,7 @@ class MainWindow(QMainWindow):
             menu.addAction(action)
         toolbar = self.addToolBar("Main")
         toolbar.setObjectName("main-toolbar")
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         toolbar.addAction(open_action)
         toolbar.addAction(paste)
         self._tools(toolbar)
@@ -633,11 +653,23 @@ class MainWindow(QMainWindow):
         if read.checked:
             return
         prefs = self.preferences
-        run_in_background(
-            lambda: check(read, lambda: settings_for(prefs)),
-            lambda checked: self._was_checked(read, checked, path, given),
-            lambda error: self._failed(read.name, error),
-        )
+        name = Path(read.name).name
+        pacer = Pacer(lambda done, total: self._progress.checking.emit(name, done, total))
+
+        def start() -> None:
+            run_in_background(
+                lambda: check(read, lambda: settings_for(prefs), pacer),
+                lambda checked: self._was_checked(read, checked, path, given),
+                lambda error: self._failed(read.name, error),
+            )
+
+        # Laying out and painting the new rows takes the interpreter lock for every call into
+        # the models; with the checks already running, each call waited its turn and the first
+        # paint of a 10,000-row table stalled the window for 100 ms and more.
+        QTimer.singleShot(CHECK_AFTER_MS, start)
+
+    def _show_progress(self, name: str, done: int, total: int) -> None:
+        self.statusBar().showMessage(f"{name}: checking chains, {done:,} of {total:,}\u2026")
 
     def _was_checked(
         self, read: Inspection, checked: Inspection, path: str | None, given: Passwords

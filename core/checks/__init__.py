@@ -7,7 +7,7 @@ against the trust stores, then checks every certificate once.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 from pinscope.core.aia import IssuerFetcher
@@ -61,6 +61,7 @@ def run_checks(
     ctx: CheckContext | None = None,
     stores: Sequence[TrustStore] = (),
     fetcher: IssuerFetcher | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Checked:
     """Validate the chains of `source` and check each of its certificates once.
 
@@ -69,11 +70,16 @@ def run_checks(
         ctx: when, for which host, how strictly; the defaults when None.
         stores: the trust stores to validate against; none means trust is not judged.
         fetcher: downloads missing intermediates from AIA URLs when given.
+        progress: called with (entries done, entries in all) before each entry, so that a
+            caller can report progress (or let other threads run) on a big source.
     """
     ctx = ctx or CheckContext()
     findings: list[Finding] = []
     validations: list[Validation | None] = []
-    for entry in source.entries:
+    total = len(source.entries)
+    for done, entry in enumerate(source.entries):
+        if progress is not None:
+            progress(done, total)
         broken = list(check_entry_chain(entry)) if is_keystore(source) else []
         leaf = chain_leaf(entry, ctx)
         if leaf is None:

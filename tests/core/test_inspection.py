@@ -99,3 +99,16 @@ def test_reading_and_checking_leave_no_cyclic_garbage() -> None:
         assert gc.collect() == 0
     finally:
         gc.enable()
+
+
+def test_check_reports_progress_entry_by_entry(tmp_path: Path) -> None:
+    leaves = [
+        minting.mint_leaf(minting.mint_ca(f"Progress CA {n}"), f"p{n}.test") for n in range(3)
+    ]
+    path = tmp_path / "three.pem"
+    path.write_bytes(b"".join(leaf.pem for leaf in leaves))
+    calls: list[tuple[int, int]] = []
+
+    check(read_path(path), Settings(CheckContext(), ()), lambda *done: calls.append(done))
+
+    assert calls == [(0, 3), (1, 3), (2, 3)]

@@ -5,18 +5,19 @@ The real window is issue #6; these only make sure the frame and `run()` work.
 
 from __future__ import annotations
 
+import os
+import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QTimer
 from PySide6.QtGui import QImage
-from PySide6.QtWidgets import QApplication, QLabel
+from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
 
-from pinscope.cli.main import main
 from pinscope.core import __version__
-from pinscope.gui.app import MainWindow, run
+from pinscope.gui.app import MainWindow
+from tests.conftest import DATA
 
 
 def test_window_title_is_pinscope(qtbot: QtBot) -> None:
@@ -58,37 +59,65 @@ def test_window_renders_to_an_image(qtbot: QtBot, tmp_path: Path) -> None:
     assert image.width() > 100 and image.height() > 100
 
 
-def _quit_soon(app: QApplication, shown: list[str]) -> None:
-    """Record the visible top-level windows once the event loop runs, then leave it."""
+# `run()` ends with QApplication.exit(), which leaves Qt's "quit now" mark on the GUI thread:
+# every event loop started after it in the same process returns at once, so no later test
+# would see a queued signal again. The event loop therefore runs in a process of its own.
+LAUNCH = """
+import sys
+from PySide6.QtCore import QStandardPaths, QTimer
+from PySide6.QtWidgets import QApplication
 
-    def record_and_quit() -> None:
-        shown.extend(w.windowTitle() for w in app.topLevelWidgets() if w.isVisible())
-        for widget in app.topLevelWidgets():
-            widget.close()
-        app.quit()
-
-    QTimer.singleShot(0, record_and_quit)
-
-
-def test_run_opens_the_window_and_returns_when_the_loop_ends(qapp: QApplication) -> None:
-    shown: list[str] = []
-    _quit_soon(qapp, shown)
-
-    status = run([])
-
-    assert status == 0
-    assert "Pinscope" in shown
-    assert not [w for w in qapp.topLevelWidgets() if w.isVisible()]
+QStandardPaths.setTestModeEnabled(True)
+app = QApplication(sys.argv[:1])
+shown = []
 
 
-def test_pinscope_without_arguments_opens_the_window(qapp: QApplication) -> None:
-    shown: list[str] = []
-    _quit_soon(qapp, shown)
+def record_and_quit():
+    shown.extend(w.windowTitle() for w in app.topLevelWidgets() if w.isVisible())
+    for widget in app.topLevelWidgets():
+        widget.close()
+    app.quit()
 
-    status = main([])
 
-    assert status == 0
-    assert "Pinscope" in shown
+QTimer.singleShot(0, record_and_quit)
+{call}
+print("status", status, "shown", shown, "visible after", [
+    w.windowTitle() for w in app.topLevelWidgets() if w.isVisible()
+])
+"""
+
+
+def launched(call: str) -> str:
+    """What a process printed that ran `call` (setting `status`) with a window that quits."""
+    child = subprocess.run(
+        [sys.executable, "-c", LAUNCH.format(call=call)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+    )
+    assert child.returncode == 0, child.stderr
+    assert "Traceback" not in child.stderr
+    return child.stdout.strip()
+
+
+def test_run_opens_the_window_and_returns_when_the_loop_ends() -> None:
+    printed = launched("from pinscope.gui.app import run\nstatus = run([])")
+
+    assert printed == "status 0 shown ['Pinscope'] visible after []"
+
+
+def test_pinscope_without_arguments_opens_the_window() -> None:
+    printed = launched("from pinscope.cli.main import main\nstatus = main([])")
+
+    assert printed.startswith("status 0 shown ['Pinscope']")
+
+
+def test_the_pinscope_gui_command_starts_with_files_given() -> None:
+    chain = DATA / "chain.pem"
+    call = f"sys.argv[1:] = [{str(chain)!r}]\nfrom pinscope.gui.app import main\nstatus = main()"
+
+    assert launched(call).startswith("status 0 shown ['Pinscope']")
 
 
 def test_an_unexpected_error_opens_a_dialog_with_details(

@@ -1,0 +1,55 @@
+"""Running core calls off the GUI thread: outcomes come back as data, long jobs pause for the
+window and report their progress."""
+
+from __future__ import annotations
+
+import time
+
+from pytestqt.qtbot import QtBot
+
+from pinscope.gui.worker import Pacer, run_in_background
+
+
+def test_a_result_and_an_error_come_back_on_the_gui_thread(qtbot: QtBot) -> None:
+    results: list[object] = []
+    errors: list[BaseException] = []
+
+    run_in_background(lambda: 6 * 7, results.append, errors.append)
+    run_in_background(lambda: 1 / 0, results.append, errors.append)
+
+    qtbot.waitUntil(lambda: len(results) + len(errors) == 2, timeout=5_000)
+    assert results == [42]
+    assert isinstance(errors[0], ZeroDivisionError)
+
+
+def test_a_cancelled_job_delivers_nothing(qtbot: QtBot) -> None:
+    results: list[object] = []
+    job = run_in_background(lambda: time.sleep(0.2) or "late", results.append)
+    job.cancel()
+    qtbot.wait(400)
+    assert results == []
+
+
+def test_the_pacer_pauses_the_job_and_reports_now_and_then() -> None:
+    reports: list[tuple[int, int]] = []
+    pacer = Pacer(lambda *done: reports.append(done), every_s=0.0, pause_s=0.01, report_every_s=0)
+
+    start = time.perf_counter()
+    for done in range(5):
+        pacer(done, 5)
+    elapsed = time.perf_counter() - start
+
+    assert reports == [(0, 5), (1, 5), (2, 5), (3, 5), (4, 5)]
+    assert elapsed >= 0.05  # five pauses of 10 ms: the GUI thread had its turns
+
+
+def test_the_pacer_stays_quiet_between_its_intervals() -> None:
+    reports: list[tuple[int, int]] = []
+    pacer = Pacer(lambda *done: reports.append(done), every_s=60, report_every_s=60)
+
+    start = time.perf_counter()
+    for done in range(1000):
+        pacer(done, 1000)
+
+    assert reports == []
+    assert time.perf_counter() - start < 0.5
