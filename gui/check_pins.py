@@ -13,7 +13,7 @@ import html
 import itertools
 import logging
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -133,8 +133,8 @@ class CheckRequest:
     """The typed endpoints, read with the STARTTLS protocol's port as the default."""
     connection: ConnectionChoice
     next_path: str | None
-    settings: Settings | None
-    """None: the default trust store, judged now (loaded on the worker thread)."""
+    settings: Settings | Callable[[], Settings] | None
+    """None: the default trust store, judged now; a function makes them on the worker thread."""
 
 
 @dataclass(frozen=True)
@@ -180,7 +180,8 @@ def run_check(request: CheckRequest) -> CheckResult:
 
 def _judging_settings(request: CheckRequest) -> Settings:
     """The panel's settings, with the trust store and files the options name."""
-    base = request.settings or default_settings()
+    made = request.settings
+    base = (made() if callable(made) else made) or default_settings()
     connection = request.connection
     if connection.store is None and not connection.trust_files:
         return base
@@ -554,7 +555,7 @@ class CheckPinsPanel(QWidget):
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
-        self._settings = settings
+        self._settings: Settings | Callable[[], Settings] | None = settings
         self._config: PinConfig | None = None
         self._inspections: list[Inspection] = []
         self._job: Job | None = None
@@ -765,6 +766,12 @@ class CheckPinsPanel(QWidget):
             QWidget.setTabOrder(first, second)
 
     # ---- inputs --------------------------------------------------------------------------------
+
+    def set_settings(self, settings: Settings | Callable[[], Settings] | None) -> None:
+        """How checks judge typed endpoints and the rotation preview: the window's trust store
+        and expiry warning (a function is called on the worker thread); None for the
+        defaults."""
+        self._settings = settings
 
     def set_inspections(self, inspections: Sequence[Inspection]) -> None:
         """Offer these loaded sources; the ones ticked before stay ticked."""

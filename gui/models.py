@@ -13,6 +13,7 @@ from PySide6.QtGui import QBrush, QColor
 from pinscope.core.certificate import Certificate
 from pinscope.core.model import Finding, Severity, Source
 from pinscope.core.report import san_texts, serial_hex
+from pinscope.gui.icons import palette_is_dark
 
 __all__ = ["CERTIFICATE_ROLE", "COLUMNS", "CertificateRow", "CertificatesModel", "FindingsModel"]
 
@@ -22,10 +23,23 @@ SORT_ROLE = Qt.ItemDataRole.UserRole + 2
 
 Index = QModelIndex | QPersistentModelIndex
 
-# Status colours that read on light and dark backgrounds alike.
+# Status colours for dark backgrounds; `status_colour` gives the darker shades that keep
+# 4.5:1 contrast on light ones (the amber here is 2.5:1 on white).
 EXPIRED = QColor(214, 69, 65)
 EXPIRING = QColor(230, 145, 30)
 VALID = QColor(46, 160, 67)
+INFO = QColor(80, 140, 220)
+_ON_LIGHT = {
+    EXPIRED.rgb(): QColor(180, 40, 35),
+    EXPIRING.rgb(): QColor(165, 90, 0),
+    VALID.rgb(): QColor(25, 125, 45),
+    INFO.rgb(): QColor(40, 100, 190),
+}
+
+
+def status_colour(colour: QColor) -> QColor:
+    """`colour` (one of the status colours) in the shade that reads on the current palette."""
+    return colour if palette_is_dark() else _ON_LIGHT.get(colour.rgb(), colour)
 
 
 @dataclass(frozen=True)
@@ -124,7 +138,7 @@ class CertificatesModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ForegroundRole and column in ("Status", "Days left"):
             status = status_of(row.certificate, self._now, self.warn_days)[0]
             colour = {"expired": EXPIRED, "not yet valid": EXPIRED, "expiring": EXPIRING}
-            return QBrush(colour.get(status, VALID))
+            return QBrush(status_colour(colour.get(status, VALID)))
         return None
 
     def _text(self, cert: Certificate, column: str) -> str:
@@ -155,7 +169,7 @@ SEVERITY_MARK = {Severity.ERROR: "\u2716", Severity.WARNING: "\u26a0", Severity.
 SEVERITY_COLOUR = {
     Severity.ERROR: EXPIRED,
     Severity.WARNING: EXPIRING,
-    Severity.INFO: QColor(80, 140, 220),
+    Severity.INFO: INFO,
 }
 
 
@@ -201,5 +215,5 @@ class FindingsModel(QAbstractTableModel):
             heading = f"{finding.title} [{finding.code}]"
             return f"{heading}\n\n{finding.detail}\n\nWhat to do: {finding.remedy}"
         if role == Qt.ItemDataRole.ForegroundRole and column == 0:
-            return QBrush(SEVERITY_COLOUR[finding.severity])
+            return QBrush(status_colour(SEVERITY_COLOUR[finding.severity]))
         return None

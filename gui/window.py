@@ -30,6 +30,7 @@ from PySide6.QtGui import (
     QFontDatabase,
     QIcon,
     QKeySequence,
+    QShortcut,
     QStandardItem,
     QStandardItemModel,
 )
@@ -188,7 +189,10 @@ class PasswordBar(QWidget):
         self.button.setToolTip("Try this password (Enter)")
         self.cancel = QPushButton("Skip")
         self.cancel.setToolTip("Leave it locked (Escape)")
-        self.cancel.setShortcut(QKeySequence(Qt.Key.Key_Escape))
+        # Escape skips while the focus is in the bar; elsewhere it stays the panels' (Cancel).
+        skip = QShortcut(QKeySequence(Qt.Key.Key_Escape), self)
+        skip.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        skip.activated.connect(self.cancel.click)
         column = QVBoxLayout()
         column.addWidget(self.label)
         row = QHBoxLayout()
@@ -474,6 +478,8 @@ class MainWindow(QMainWindow):
         self.connect_panel.connected.connect(self.add_inspection)
         self.export_panel = ExportPinsPanel()
         self.check_panel = CheckPinsPanel()
+        prefs = self.preferences
+        self.check_panel.set_settings(lambda: settings_for(prefs))
         self.explain_panel = ExplainPanel()
         self.compare = CompareWidget()
         self.compare_left: Certificate | None = None
@@ -953,6 +959,7 @@ class MainWindow(QMainWindow):
         self.certificates.warn_days = prefs.warn_days
         self.connect_panel.set_trust_store(prefs.trust_store)
         self.connect_panel.set_warn_days(prefs.warn_days)
+        self.check_panel.set_settings(lambda: settings_for(prefs))
         self._source_selected()
 
     def _table_menu(self, position: QPoint) -> None:

@@ -154,7 +154,7 @@ def test_skipping_a_key_password_leaves_the_key_locked_and_says_so(
 ) -> None:
     key_of_other_is_asked(qtbot, window)
 
-    qtbot.mouseClick(window.password_bar.cancel, Qt.MouseButton.LeftButton)
+    qtbot.keyClick(window.password_bar.field, Qt.Key.Key_Escape)
 
     assert not window.password_bar.isVisible()
     assert "source.key-not-decrypted" in finding_codes(window)

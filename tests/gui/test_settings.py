@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 )
 from pytestqt.qtbot import QtBot
 
-from pinscope.gui.models import EXPIRED, EXPIRING, VALID
+from pinscope.gui.models import EXPIRED, EXPIRING, INFO, VALID, status_colour
 from pinscope.gui.settings import (
     FramedFusionStyle,
     Preferences,
@@ -362,6 +362,20 @@ def test_status_colours_read_on_the_dark_rows() -> None:
         for row in (QPalette.ColorRole.Base, QPalette.ColorRole.AlternateBase):
             ratio = contrast(status, palette.color(row))
             assert ratio >= 3, f"{status.name()} on {row.name}: {ratio:.2f}"
+
+
+def test_status_colours_read_on_the_light_rows_in_their_light_shade(
+    restore_theme: QApplication,
+) -> None:
+    apply_theme(restore_theme, "light")
+    palette = light_palette()
+    for status in (EXPIRED, EXPIRING, VALID, INFO):
+        shade = status_colour(status)
+        for row in (QPalette.ColorRole.Base, QPalette.ColorRole.AlternateBase):
+            ratio = contrast(shade, palette.color(row))
+            assert ratio >= 4.5, f"{shade.name()} on {row.name}: {ratio:.2f}"
+    apply_theme(restore_theme, "dark")
+    assert status_colour(EXPIRING) == EXPIRING
 
 
 def test_dark_fields_and_disabled_tabs_are_visible(
