@@ -15,6 +15,7 @@ import OpenSSL
 from PySide6 import __version__ as qt_version
 from PySide6.QtCore import (
     QEvent,
+    QModelIndex,
     QObject,
     QPoint,
     QSettings,
@@ -129,7 +130,8 @@ TOOL_ICONS = {
 CHECK_AFTER_MS = 50
 """The checks of what was read start this long after its rows are shown (see `_was_read`)."""
 LISTED_ENTRIES = 200
-"""Entries listed under a source in the tree; a bundle of thousands shows them in the table."""
+"""Entries listed under a source at a time; a "more" row lists the next ones."""
+MORE_ROLE = Qt.ItemDataRole.UserRole + 11
 
 
 def settings_for(prefs: Preferences) -> Settings:
@@ -773,19 +775,36 @@ class MainWindow(QMainWindow):
         item.setToolTip(str(inspection.error) if inspection.error else inspection.name)
         if inspection.source is None:
             return item
+        self._list_entries(item, inspection, 0)
+        return item
+
+    def _list_entries(self, item: QStandardItem, inspection: Inspection, first: int) -> None:
+        """List the next LISTED_ENTRIES entries under `item` from `first` on, and a "more"
+        row to pick for the ones after them: a bundle of thousands lists quickly."""
+        if inspection.source is None:
+            return
         entries = inspection.source.entries
-        for entry in entries[:LISTED_ENTRIES]:
+        for entry in entries[first : first + LISTED_ENTRIES]:
             locked = entry.private_key is not None and entry.private_key.key is None
             mark = "  [key locked]" if locked else ""
             child = QStandardItem(f"{entry.alias}  ({entry.type.value}){mark}")
             if locked:
                 child.setToolTip("Its private key is locked by its own password")
             item.appendRow(child)
-        if len(entries) > LISTED_ENTRIES:
-            item.appendRow(
-                QStandardItem(f"\u2026 {len(entries) - LISTED_ENTRIES} more (see the table)")
-            )
-        return item
+        left = len(entries) - first - LISTED_ENTRIES
+        if left > 0:
+            more = QStandardItem(f"\u2026 {left:,} more: select to list them")
+            more.setData(True, MORE_ROLE)
+            more.setToolTip("All of them are in the table already; this lists them here too")
+            item.appendRow(more)
+
+    def _list_more(self, index: QModelIndex) -> None:
+        """The "more" row was picked: it becomes the next entries."""
+        parent = self.sources.itemFromIndex(index.parent())
+        position = index.parent().row()
+        parent.removeRow(index.row())
+        self._list_entries(parent, self.inspections[position], index.row())
+        self.sources_view.setCurrentIndex(parent.child(index.row()).index())
 
     def close_source(self) -> None:
         """Close the selected source (Ctrl+W)."""
@@ -840,6 +859,10 @@ class MainWindow(QMainWindow):
         self._select_certificate(sha256)
 
     def _source_selected(self) -> None:
+        current = self.sources_view.currentIndex()
+        if current.data(MORE_ROLE):
+            self._list_more(current)
+            return
         inspection = self.current_inspection()
         if inspection is not self._shown:
             self._shown = inspection
@@ -862,7 +885,7 @@ class MainWindow(QMainWindow):
         if inspection is None or inspection.source is None or not index.parent().isValid():
             return None
         entries = inspection.source.entries
-        return entries[index.row()] if index.row() < min(len(entries), LISTED_ENTRIES) else None
+        return entries[index.row()] if index.row() < len(entries) else None
 
     def _select_certificate(self, sha256: str) -> None:
         row = self.certificates.row_of(sha256)

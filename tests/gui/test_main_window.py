@@ -544,3 +544,26 @@ def test_the_empty_window_offers_samples_that_open(
     assert name in window.sources.item(0).text()
     assert not window.password_bar.isVisible()  # a sample's password comes with it
     assert window.inspections[0].error is None
+
+
+def test_a_big_bundle_lists_its_entries_in_steps(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path
+) -> None:
+    from tests.core import minting
+
+    ca = minting.mint_ca("Bundle CA")
+    path = tmp_path / "bundle.pem"
+    path.write_bytes(b"".join(minting.mint_leaf(ca, f"h{n}.test").pem for n in range(450)))
+    opened(qtbot, window, path)
+    source = window.sources.item(0)
+    assert source.rowCount() == 201
+    assert source.child(200).text() == "\u2026 250 more: select to list them"
+    assert window.proxy.rowCount() == 450  # the table has them all at once
+
+    window.sources_view.setCurrentIndex(source.child(200).index())
+
+    assert source.rowCount() == 401
+    assert source.child(200).text() == "h200.test  (certificate-chain)"
+    assert window.sources_view.currentIndex() == source.child(200).index()
+    current = window.table.currentIndex()
+    assert window.table.model().index(current.row(), 0).data() == "CN=h200.test"
