@@ -351,6 +351,8 @@ class MainWindow(QMainWindow):
         self.bottom = QTabWidget()
         self.bottom.addTab(self.findings_view, "Findings")
         self.bottom.addTab(self.handshake_view, "Handshake")
+        self.bottom.setTabEnabled(1, False)  # until an endpoint is shown
+        self.bottom.setTabToolTip(1, "The story of the TLS handshake, for an endpoint")
         body.addWidget(self.bottom)
         body.setSizes([560, 200])
 
