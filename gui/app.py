@@ -94,7 +94,7 @@ def run(sources: list[str]) -> int:
     install_error_dialog(window, handler.baseFilename if handler else None)
     window.show()
     for source in sources:
-        window.open_path(source)
+        window.open_source(source)
     try:
         return int(app.exec())
     finally:

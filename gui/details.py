@@ -9,14 +9,18 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import html
+import re
+from pathlib import Path
 
 from cryptography.hazmat.primitives.serialization import Encoding
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QApplication,
+    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLineEdit,
+    QMessageBox,
     QPlainTextEdit,
     QProgressBar,
     QPushButton,
@@ -30,6 +34,7 @@ from pinscope.core.certificate import Certificate
 from pinscope.core.chain import Validation
 from pinscope.core.model import Finding
 from pinscope.core.report import san_texts, serial_hex
+from pinscope.gui.export_pins import atomic_write
 
 __all__ = ["CertificateDetailsView"]
 
@@ -111,14 +116,40 @@ class CertificateDetailsView(QTabWidget):
         layout = QVBoxLayout(tab)
         self.pem = QPlainTextEdit()
         self.pem.setReadOnly(True)
-        copy = QPushButton("Copy PEM")
+        copy = QPushButton("&Copy PEM")
+        copy.setToolTip("Copy the certificate in PEM to the clipboard")
         copy.clicked.connect(self._copy_pem)
+        self.save_button = QPushButton("&Save PEM\u2026")
+        self.save_button.setToolTip("Write the certificate to a .pem file")
+        self.save_button.clicked.connect(self.save_pem)
+        self.save_button.setEnabled(False)
+        buttons = QHBoxLayout()
+        buttons.addWidget(copy)
+        buttons.addWidget(self.save_button)
+        buttons.addStretch(1)
         layout.addWidget(self.pem)
-        layout.addWidget(copy)
+        layout.addLayout(buttons)
         return tab
 
     def _copy_pem(self) -> None:
         _copy(self.pem.toPlainText())
+
+    def save_pem(self) -> None:
+        """Ask where, then write the shown certificate as PEM (atomically)."""
+        text = self.pem.toPlainText()
+        if not text:
+            return
+        name = self.certificate.short_name if self.certificate is not None else "certificate"
+        suggested = re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("_") + ".pem"
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Save the certificate", suggested, "PEM certificate (*.pem *.crt)"
+        )
+        if not path:
+            return
+        try:
+            atomic_write(Path(path), text.encode("ascii"))
+        except OSError as error:
+            QMessageBox.warning(self, "Not saved", f"Cannot write {path}: {error.strerror}")
 
     def show_certificate(
         self,
@@ -131,6 +162,7 @@ class CertificateDetailsView(QTabWidget):
             for view in (self.summary, self.names, self.usages, self.extensions, self.findings):
                 view.clear()
             self.pem.clear()
+            self.save_button.setEnabled(False)
             for field in self.pin_fields.values():
                 field.clear()
             self.lifetime.reset()
@@ -157,6 +189,7 @@ class CertificateDetailsView(QTabWidget):
                 for e in details.extensions
             )
         )
+        self.save_button.setEnabled(True)
         pin = details.public_key.spki_sha256
         self.pin_fields["SPKI SHA-256 (base64)"].setText(pin)
         self.pin_fields["SPKI SHA-256 (hex)"].setText(base64.b64decode(pin).hex())

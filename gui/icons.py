@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from PySide6.QtGui import QGuiApplication, QIcon, QPalette
 
 from pinscope import resources
@@ -18,5 +20,10 @@ def palette_is_dark(palette: QPalette | None = None) -> bool:
 def icon(name: str, dark: bool | None = None) -> QIcon:
     """The icon `name` of resources/icons/, for a dark or light palette (the current one when
     `dark` is None)."""
-    dark = palette_is_dark() if dark is None else dark
+    return _icon(name, palette_is_dark() if dark is None else dark)
+
+
+@functools.cache
+def _icon(name: str, dark: bool) -> QIcon:
+    # Models ask for icons on every paint; each is read from its SVG file once.
     return QIcon(str(resources.icon_path(name, dark=dark)))

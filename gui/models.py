@@ -13,7 +13,7 @@ from PySide6.QtGui import QBrush, QColor
 from pinscope.core.certificate import Certificate
 from pinscope.core.model import Finding, Severity, Source
 from pinscope.core.report import san_texts, serial_hex
-from pinscope.gui.icons import palette_is_dark
+from pinscope.gui.icons import icon, palette_is_dark
 
 __all__ = ["CERTIFICATE_ROLE", "COLUMNS", "CertificateRow", "CertificatesModel", "FindingsModel"]
 
@@ -165,7 +165,11 @@ class CertificatesModel(QAbstractTableModel):
         return serial_hex(details.serial)
 
 
-SEVERITY_MARK = {Severity.ERROR: "\u2716", Severity.WARNING: "\u26a0", Severity.INFO: "\u2139"}
+SEVERITY_ICON = {
+    Severity.ERROR: "status-error",
+    Severity.WARNING: "status-warning",
+    Severity.INFO: "info",
+}
 SEVERITY_COLOUR = {
     Severity.ERROR: EXPIRED,
     Severity.WARNING: EXPIRING,
@@ -209,11 +213,14 @@ class FindingsModel(QAbstractTableModel):
         if role == CERTIFICATE_ROLE:
             return finding
         if role == Qt.ItemDataRole.DisplayRole:
-            texts = (SEVERITY_MARK[finding.severity], finding.title, finding.detail, finding.remedy)
-            return texts[column]
+            return ("", finding.title, finding.detail, finding.remedy)[column]
+        if role == Qt.ItemDataRole.AccessibleTextRole and column == 0:
+            return finding.severity.value
         if role == Qt.ItemDataRole.ToolTipRole:
             heading = f"{finding.title} [{finding.code}]"
             return f"{heading}\n\n{finding.detail}\n\nWhat to do: {finding.remedy}"
+        if role == Qt.ItemDataRole.DecorationRole and column == 0:
+            return icon(SEVERITY_ICON[finding.severity])
         if role == Qt.ItemDataRole.ForegroundRole and column == 0:
             return QBrush(status_colour(SEVERITY_COLOUR[finding.severity]))
         return None

@@ -566,6 +566,13 @@ class MainWindow(QMainWindow):
         for path in paths:
             self.open_path(path)
 
+    def open_source(self, source: str) -> None:
+        """A file, or an endpoint (`host:port`, a URL) as `pinscope gui SOURCE` is given it."""
+        if not Path(source).exists() and looks_like_endpoint(source):
+            self.open_text(source, source)
+        else:
+            self.open_path(source)
+
     def open_sample(self, link: str) -> None:
         """Open one of the samples shipped with Pinscope ("sample:NAME"), with its password."""
         name = link.removeprefix("sample:")
@@ -954,16 +961,22 @@ class MainWindow(QMainWindow):
         parent = self.chain.invisibleRootItem()
         for cert in validation.path.certificates:
             details = cert.details
-            mark = "\u2714" if details.not_before <= now <= details.not_after else "\u2716"
+            valid = details.not_before <= now <= details.not_after
+            mark = "\u2714" if valid else "\u2716"
             origin = "" if cert.sha256 in given else "  (from the trust store)"
             item = QStandardItem(f"{mark} {cert.short_name}{origin}")
+            soon = details.seconds_left(now) < self.preferences.warn_days * 86400
+            item.setIcon(
+                icon("status-error" if not valid else "status-warning" if soon else "status-valid")
+            )
             item.setToolTip(details.subject)
             parent.appendRow(item)
             parent = item
         if not validation.path.complete:
             last = validation.path.last.details
             ending = "in no trust store" if last.self_signed else "? its issuer was not found"
-            parent.appendRow(QStandardItem(ending))
+            mark = icon("status-warning" if last.self_signed else "status-unknown")
+            parent.appendRow(QStandardItem(mark, ending))
         verdict = "trusted" if validation.trusted else "NOT trusted"
         self.chain.setHorizontalHeaderLabels([f"Chain as built, leaf first: {verdict}"])
         self.chain_view.expandAll()

@@ -567,3 +567,64 @@ def test_a_big_bundle_lists_its_entries_in_steps(
     assert window.sources_view.currentIndex() == source.child(200).index()
     current = window.table.currentIndex()
     assert window.table.model().index(current.row(), 0).data() == "CN=h200.test"
+
+
+def test_a_source_given_as_host_and_port_is_connected_to(qtbot: QtBot, window: MainWindow) -> None:
+    from tests.core import minting
+    from tests.core.endpoint.servers import ServerConfig, serving
+
+    chain = minting.mint_chain("argument.test", prefix="Argument")
+    config = ServerConfig(chain=[chain.leaf.certificate], key=chain.leaf.key)
+    with serving(config) as server:
+        window.open_source(f"127.0.0.1:{server.port}")
+        checked(qtbot, window)
+    assert column(window, "Subject") == ["CN=argument.test"]
+
+
+def test_the_pem_tab_saves_the_certificate(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from PySide6.QtWidgets import QFileDialog
+
+    opened(qtbot, window, DATA / "server.crt")
+    target = tmp_path / "saved.pem"
+    asked: list[str] = []
+
+    def choose(parent: object, title: str, suggested: str, kinds: str) -> tuple[str, str]:
+        asked.append(suggested)
+        return str(target), kinds
+
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", choose)
+    qtbot.mouseClick(window.details.save_button, Qt.MouseButton.LeftButton)
+
+    assert asked == ["api.example.test.pem"]
+    assert target.read_text() == window.details.pem.toPlainText()
+    assert target.read_text().startswith("-----BEGIN CERTIFICATE-----")
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "chain.pem",
+        "server.crt",
+        "chain.p7b",
+        "chain-der.p7b",
+        "server.csr",
+        "server-csr.der",
+        "server.key",
+        "p12-aes.p12",
+        "p12-legacy-rc2.p12",
+        "keystore.jks",
+        "keystore.jceks",
+        "keystore.bks",
+        "keystore.uber",
+        "java-keystore.p12",
+    ],
+)
+def test_every_kind_of_file_opens(qtbot: QtBot, window: MainWindow, name: str) -> None:
+    window.open_path(str(DATA / name), PASSWORDS.get(name))
+    checked(qtbot, window)
+
+    assert window.inspections[0].error is None
+    assert name in window.sources.item(0).text()
+    assert window.sources.item(0).rowCount() >= 1  # its entries
