@@ -6,12 +6,12 @@ import argparse
 import datetime as dt
 import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from pinscope.core.endpoint.target import looks_like_endpoint
 from pinscope.core.errors import LoadError
+from pinscope.core.files import replace_file
 from pinscope.core.inspection import Inspection, Settings
 from pinscope.core.model import Finding, Severity
 from pinscope.core.pins.backup import ALGORITHMS, new_backup_key
@@ -321,25 +321,12 @@ def _write(text: str, filename: str, files: dict[str, bytes], out: str | None) -
             folder = Path(out)
             folder.mkdir(parents=True, exist_ok=True)
             for name, data in files.items():
-                _atomic_write(folder / Path(name).name, data)
-            _atomic_write(folder / filename, text.encode("utf-8"))
+                replace_file(folder / Path(name).name, data)
+            replace_file(folder / filename, text.encode("utf-8"))
         else:
-            _atomic_write(Path(out), text.encode("utf-8"))
+            replace_file(Path(out), text.encode("utf-8"))
     except OSError as error:
         raise _Unreadable(f"cannot write {out}: {error.strerror or error}") from error
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    """A temporary file beside `path`, then a rename: a crash never leaves half a file."""
-    handle, temporary = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.")
-    try:
-        os.fchmod(handle, 0o644)
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def _date(text: str) -> dt.date:

@@ -32,9 +32,9 @@ from PySide6.QtWidgets import (
 
 from pinscope.core.certificate import Certificate
 from pinscope.core.chain import Validation
+from pinscope.core.files import replace_file
 from pinscope.core.model import Finding
 from pinscope.core.report import san_texts, serial_hex
-from pinscope.gui.export_pins import atomic_write
 
 __all__ = ["CertificateDetailsView"]
 
@@ -147,9 +147,11 @@ class CertificateDetailsView(QTabWidget):
         if not path:
             return
         try:
-            atomic_write(Path(path), text.encode("ascii"))
+            replace_file(Path(path), text.encode("ascii"))
         except OSError as error:
-            QMessageBox.warning(self, "Not saved", f"Cannot write {path}: {error.strerror}")
+            QMessageBox.warning(
+                self, "Not saved", f"Cannot write {path}: {error.strerror or error}"
+            )
 
     def show_certificate(
         self,

@@ -13,8 +13,6 @@ import datetime as dt
 import html
 import itertools
 import logging
-import os
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -66,6 +64,7 @@ from PySide6.QtWidgets import (
 
 from pinscope.core.certificate import Certificate
 from pinscope.core.errors import LoadError
+from pinscope.core.files import replace_file
 from pinscope.core.inspection import Inspection
 from pinscope.core.model import Finding, Severity
 from pinscope.core.pins.backup import ALGORITHMS, BackupKey, new_backup_key
@@ -83,7 +82,7 @@ from pinscope.core.pins.safety import check_pin_set, rejection
 from pinscope.core.sources import load_path
 from pinscope.gui.worker import run_in_background
 
-__all__ = ["ExportPinsPanel", "FindingsModel", "atomic_write", "severity_icon"]
+__all__ = ["ExportPinsPanel", "FindingsModel", "severity_icon"]
 
 logger = logging.getLogger(__name__)
 
@@ -103,19 +102,6 @@ def severity_icon(severity: Severity) -> QIcon:
         Severity.WARNING: QStyle.StandardPixmap.SP_MessageBoxWarning,
     }.get(severity, QStyle.StandardPixmap.SP_MessageBoxInformation)
     return QApplication.style().standardIcon(pixmap)
-
-
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write a temporary file beside `path`, then rename it: a crash never leaves half a file."""
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        os.fchmod(handle, 0o644)
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 class FindingsModel(QAbstractListModel):
@@ -999,7 +985,7 @@ class ExportPinsPanel(QWidget):
             targets = {Path(path): rendered.text.encode("utf-8")}
         try:
             for target, data in targets.items():
-                atomic_write(target, data)
+                replace_file(target, data)
         except OSError as error:
             self.message.emit(f"Nothing saved: {error.strerror or error}")
             self.output_title.setText(html.escape(f"Could not save: {error.strerror or error}"))

@@ -11,8 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import ipaddress
 import logging
-import os
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,10 +19,11 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
+from pinscope.core.files import write_new_file
 from pinscope.core.keys import describe_public_key
 from pinscope.core.pins.model import BACKUP, SPKIPin
 
-__all__ = ["ALGORITHMS", "BackupKey", "new_backup_key", "parse_san", "write_private_file"]
+__all__ = ["ALGORITHMS", "BackupKey", "new_backup_key", "parse_san"]
 
 logger = logging.getLogger(__name__)
 
@@ -96,9 +95,9 @@ def new_backup_key(
     key_pem = key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption
     )
-    write_private_file(key_path, key_pem)
+    write_new_file(key_path, key_pem)
     try:
-        write_private_file(csr_path, csr.public_bytes(serialization.Encoding.PEM), mode=0o644)
+        write_new_file(csr_path, csr.public_bytes(serialization.Encoding.PEM), mode=0o644)
     except BaseException:
         key_path.unlink(missing_ok=True)
         raise
@@ -124,25 +123,6 @@ def parse_san(text: str) -> x509.GeneralName:
         except ValueError as error:
             raise ValueError(f"{text!r} is not an IP address") from error
     raise ValueError(f"unsupported subjectAltName {text!r}; expected DNS:name or IP:address")
-
-
-def write_private_file(path: Path, data: bytes, mode: int = 0o600) -> None:
-    """Write `data` to a new file `path` atomically: a temporary file with `mode` in the same
-    folder, then linked into place, so a crash leaves no half file and nothing is replaced.
-
-    Raises:
-        FileExistsError: `path` already exists.
-    """
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        os.fchmod(handle, mode)
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.link(temporary, path)  # fails rather than replacing an existing file
-    finally:
-        os.unlink(temporary)
 
 
 def _generate(algorithm: str) -> _PrivateKey:
