@@ -38,7 +38,10 @@ def _configure_logging() -> logging.handlers.RotatingFileHandler | None:
     except OSError:
         return None
     path = folder / "pinscope.log"
-    handler = logging.handlers.RotatingFileHandler(path, maxBytes=1_000_000, backupCount=3)
+    try:
+        handler = logging.handlers.RotatingFileHandler(path, maxBytes=1_000_000, backupCount=3)
+    except OSError:  # a log file that cannot be written: the window runs without one
+        return None
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
     root.addHandler(handler)

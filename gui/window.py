@@ -3,6 +3,7 @@ certificate on the right, the findings below. Files load on worker threads."""
 
 from __future__ import annotations
 
+import html
 import itertools
 import json
 import logging
@@ -89,9 +90,10 @@ from pinscope.gui.models import (
     CertificateRow,
     CertificatesModel,
     FindingsModel,
+    status_of,
 )
 from pinscope.gui.settings import Preferences, SettingsDialog, apply_theme, load_preferences
-from pinscope.gui.worker import Pacer, keep_gui_responsive, run_in_background
+from pinscope.gui.worker import Pacer, keep_gui_responsive, release_frozen, run_in_background
 
 logger = logging.getLogger(__name__)
 
@@ -101,13 +103,6 @@ EMPTY_TEXT = (
     "Open a certificate, key, CSR or keystore (Ctrl+O), drop files here,<br>"
     "paste PEM text, a pin or host:port (Ctrl+V), or connect to a server (Ctrl+L)."
 )
-SAMPLE_LINKS = {
-    "chain.pem": "a server chain",
-    "missing-intermediate.pem": "a chain missing its intermediate",
-    "keystore.jks": "a Java keystore",
-    "request.csr": "a CSR",
-}
-"""The samples the empty window offers, by file name under resources/samples/."""
 RECENT_KEY = "recent-files"
 RECENT_COUNT = 10
 COLUMN_WIDTHS = {
@@ -132,6 +127,12 @@ CHECK_AFTER_MS = 50
 LISTED_ENTRIES = 200
 """Entries listed under a source at a time; a "more" row lists the next ones."""
 MORE_ROLE = Qt.ItemDataRole.UserRole + 11
+STATUS_ICONS = {
+    "valid": "status-valid",
+    "expiring": "status-warning",
+    "expired": "status-error",
+    "not yet valid": "status-error",
+}
 
 
 def settings_for(prefs: Preferences) -> Settings:
@@ -213,6 +214,7 @@ class PasswordBar(QWidget):
 
     def ask(self, request: PasswordRequest, wrong: bool) -> None:
         self.request = request
+        self.setEnabled(True)
         self.label.setText(request.question(wrong))
         self.field.clear()
         self.show()
@@ -221,6 +223,7 @@ class PasswordBar(QWidget):
     def done(self) -> None:
         self.request = None
         self.field.clear()
+        self.setEnabled(True)
         self.hide()
 
 
@@ -242,6 +245,7 @@ class MainWindow(QMainWindow):
         self.inspections: list[Inspection] = []
         self.preferences = load_preferences(QSettings())
         self._menu_row: CertificateRow | None = None
+        """The table row a context menu was opened on."""
         self._shown: Inspection | None = None
         """The inspection whose certificates the table holds."""
         self._progress = _Progress()
@@ -250,7 +254,6 @@ class MainWindow(QMainWindow):
         """Each action with the name of its icon, swapped when the theme turns dark or light."""
         self._skipped: dict[str, set[str]] = {}
         """By file: the aliases whose key passwords the user skipped ("" for a file's key)."""
-        """The table row a context menu was opened on."""
 
         self.sources = QStandardItemModel()
         self.sources.setHorizontalHeaderLabels(["Sources"])
@@ -312,6 +315,7 @@ class MainWindow(QMainWindow):
         self.sources_view.selectionModel().currentChanged.connect(self._source_selected)
         self.table.selectionModel().currentChanged.connect(self._certificate_selected)
         self.findings_view.clicked.connect(self._finding_clicked)
+        self.findings_view.activated.connect(self._finding_clicked)  # Enter, as a click
         self.statusBar().showMessage("Ready")
 
     # ---- layout and actions ------------------------------------------------------------------
@@ -357,11 +361,13 @@ class MainWindow(QMainWindow):
         body.addWidget(self.bottom)
         body.setSizes([560, 200])
 
-        samples = " \u00b7 ".join(
-            f'<a href="sample:{name}">{title}</a>' for name, title in SAMPLE_LINKS.items()
+        samples = "".join(
+            f'<li><a href="sample:{html.escape(sample.name)}">{html.escape(sample.title)}</a></li>'
+            for sample in resources.sample_files()
         )
         self.placeholder = QLabel(
-            f"<h2>Pinscope {__version__}</h2><p>{EMPTY_TEXT}</p><p>Try a sample: {samples}</p>"
+            f"<h2>Pinscope {__version__}</h2><p>{EMPTY_TEXT}</p>"
+            f"<p>Or try a sample:</p><ul>{samples}</ul>"
         )
         self.placeholder.setObjectName("placeholder")
         self.placeholder.setTextFormat(Qt.TextFormat.RichText)
@@ -539,16 +545,25 @@ class MainWindow(QMainWindow):
 
     def show_tool(self, name: str) -> None:
         """Show one tool's dock, with the loaded sources handed to the pin panels."""
-        readable = [i for i in self.inspections if i.source is not None]
-        if name == "Export pins":
-            self.export_panel.set_inspections(readable)
-        elif name == "Check pins":
-            self.check_panel.set_inspections(readable)
         dock = self.docks[name]
+        if name in ("Export pins", "Check pins"):
+            self._hand_sources(name)
         dock.show()
         dock.raise_()
         if self.stack.currentIndex() == 0:
             self.stack.setCurrentIndex(1)
+
+    def _sources_changed(self) -> None:
+        """Keep the open pin panels' lists of sources (and their verdicts) current."""
+        for name in ("Export pins", "Check pins"):
+            if self.docks[name].isVisible():
+                self._hand_sources(name)
+
+    def _hand_sources(self, name: str) -> None:
+        # Only what is read and checked: a chain still being checked has no verdict to pin.
+        ready = [i for i in self.inspections if i.source is not None and i.checked]
+        panel = self.export_panel if name == "Export pins" else self.check_panel
+        panel.set_inspections(ready)
 
     def about_text(self) -> str:
         openssl = OpenSSL.SSL.OpenSSL_version(OpenSSL.SSL.OPENSSL_VERSION).decode()
@@ -602,6 +617,7 @@ class MainWindow(QMainWindow):
             job,
             lambda read: self._was_read(read, path, given or Passwords(), replacing),
             lambda error: self._failed(name, error),
+            pause_collector=True,
         )
 
     def paste(self) -> None:
@@ -626,28 +642,38 @@ class MainWindow(QMainWindow):
 
     def _show_pins(self, text: str) -> bool:
         """Select the open certificate a pasted pin belongs to; False when `text` is no pin."""
+        open_certificates = [
+            cert
+            for inspection in self.inspections
+            if inspection.source is not None
+            for cert in inspection.source.certificates()
+        ]
         try:
-            pasted = parse_pins(text)
+            pasted = parse_pins(text, open_certificates)
         except ValueError:
             return False
-        if not pasted.pins:
-            return False
-        for position, inspection in enumerate(self.inspections):
-            if inspection.source is None:
-                continue
-            for cert in inspection.source.certificates():
-                if any(pin.value == cert.details.public_key.spki_sha256 for pin in pasted.pins):
-                    self._select(position, cert.sha256)
-                    self.statusBar().showMessage(
-                        f"The pasted pin is the key of {cert.short_name} in "
-                        f"{Path(inspection.name).name}"
-                    )
-                    return True
-        first = pasted.pins[0].value
-        self.statusBar().showMessage(
-            f"No open certificate has the key pinned by {first}; open or connect to the "
-            "certificate to compare it"
-        )
+        owned = next((pin for pin in pasted.pins if pin.certificate is not None), None)
+        if owned is not None and owned.certificate is not None:
+            cert = owned.certificate
+            position = next(
+                n
+                for n, inspection in enumerate(self.inspections)
+                if inspection.source is not None and cert in inspection.source.certificates()
+            )
+            self._select(position, cert.sha256)
+            where = Path(self.inspections[position].name).name
+            self.statusBar().showMessage(
+                f"The pasted pin is the key of {cert.short_name} ({where})"
+            )
+        elif pasted.findings:  # a fingerprint or a SHA-1 pin, said in the core's words
+            finding = pasted.findings[0]
+            self.statusBar().showMessage(f"{finding.title}. {finding.remedy}")
+            self.statusBar().setToolTip(finding.detail)
+        else:
+            self.statusBar().showMessage(
+                f"No open certificate has the key pinned by {pasted.pins[0].value}; open or "
+                "connect to the certificate to compare it"
+            )
         return True
 
     def add_inspection(self, inspection: Inspection) -> None:
@@ -665,6 +691,8 @@ class MainWindow(QMainWindow):
             self.stack.setCurrentIndex(1)  # the bar sits above the sources
             self.statusBar().showMessage(f"{Path(path).name} needs a password")
             return
+        if replacing is not None and self._position_of(replacing) is None:
+            return  # read again for a key, but the user closed the file meanwhile
         if path is not None and path == self.password_bar.path:
             self.password_bar.done()
         self._show_source(read, path, replacing)
@@ -679,6 +707,7 @@ class MainWindow(QMainWindow):
                 lambda: check(read, lambda: settings_for(prefs), pacer),
                 lambda checked: self._was_checked(read, checked, path, given),
                 lambda error: self._failed(read.name, error),
+                pause_collector=True,
             )
 
         # Laying out and painting the new rows takes the interpreter lock for every call into
@@ -687,6 +716,8 @@ class MainWindow(QMainWindow):
         QTimer.singleShot(CHECK_AFTER_MS, start)
 
     def _show_progress(self, name: str, done: int, total: int) -> None:
+        if not any(Path(shown.name).name == name for shown in self.inspections):
+            return  # closed while its checks run
         self.statusBar().showMessage(f"{name}: checking chains, {done:,} of {total:,}\u2026")
 
     def _was_checked(
@@ -696,11 +727,18 @@ class MainWindow(QMainWindow):
         if position is None:  # closed or opened again meanwhile
             return
         self.inspections[position] = checked
-        item = self.sources.item(position)
-        item.setText(self._source_label(checked))
-        item.setToolTip(str(checked.error) if checked.error else checked.name)
-        if self._current_position() == position:
-            self._show_verdicts(checked)
+        if checked.source is None:  # the trust store could not be loaded: say so in its place
+            self.sources.setItem(position, self._source_item(checked))
+            self._shown = None
+            self.sources_view.setCurrentIndex(self.sources.index(position, 0))
+            self._source_selected()
+        else:
+            item = self.sources.item(position)
+            item.setText(self._source_label(checked))
+            item.setToolTip(checked.name)
+            if self._current_position() == position:
+                self._show_verdicts(checked)
+        self._sources_changed()
         self.statusBar().showMessage(self._status_text(checked))
         if path is not None:
             self._ask_for_locked_key(checked, path, given)
@@ -734,6 +772,7 @@ class MainWindow(QMainWindow):
             return
         passwords = request.with_answer(self.password_bar.field.text())
         self.password_bar.field.clear()
+        self.password_bar.setEnabled(False)  # one attempt at a time; ask() enables it again
         if not (request.alias or request.file_key):
             self.open_path(request.path, passwords=passwords)
             return
@@ -773,6 +812,7 @@ class MainWindow(QMainWindow):
         if path is not None and inspection.source is not None:
             self._remember(path)
         self._offer_identities()
+        self._sources_changed()
         self.stack.setCurrentIndex(1)
         self.sources_view.setCurrentIndex(item.index())
         if self._shown is not inspection:  # the same row as before: no change was signalled
@@ -825,7 +865,10 @@ class MainWindow(QMainWindow):
         self.sources.removeRow(position)
         if self.password_bar.path == closed.name:
             self.password_bar.done()
+        self._skipped.pop(closed.name, None)
         self._offer_identities()
+        self._sources_changed()
+        release_frozen()
         if not self.inspections:
             self.stack.setCurrentIndex(0)
         self._source_selected()
@@ -957,20 +1000,20 @@ class MainWindow(QMainWindow):
         self.chain.setHorizontalHeaderLabels(["Chain"])
         if validation is None:
             return
-        now = validation.at
         given = {cert.sha256 for cert in (*validation.given, validation.path.certificates[0])}
+        fetched = {cert.sha256 for cert in validation.fetched}
         parent = self.chain.invisibleRootItem()
         for cert in validation.path.certificates:
-            details = cert.details
-            valid = details.not_before <= now <= details.not_after
-            mark = "\u2714" if valid else "\u2716"
-            origin = "" if cert.sha256 in given else "  (from the trust store)"
-            item = QStandardItem(f"{mark} {cert.short_name}{origin}")
-            soon = details.seconds_left(now) < self.preferences.warn_days * 86400
-            item.setIcon(
-                icon("status-error" if not valid else "status-warning" if soon else "status-valid")
-            )
-            item.setToolTip(details.subject)
+            status, _ = status_of(cert, validation.at, self.preferences.warn_days)
+            mark = "\u2714" if status in ("valid", "expiring") else "\u2716"
+            if cert.sha256 in fetched:
+                origin = "  (downloaded from its issuer's URL)"
+            elif cert.sha256 not in given:
+                origin = "  (from the trust store)"
+            else:
+                origin = ""
+            item = QStandardItem(icon(STATUS_ICONS[status]), f"{mark} {cert.short_name}{origin}")
+            item.setToolTip(f"{cert.details.subject}: {status}")
             parent.appendRow(item)
             parent = item
         if not validation.path.complete:
@@ -986,6 +1029,7 @@ class MainWindow(QMainWindow):
 
     def open_settings(self) -> None:
         dialog = SettingsDialog(QSettings(), self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.preferences_saved.connect(self.apply_preferences)
         dialog.open()
 

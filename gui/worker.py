@@ -19,7 +19,7 @@ from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["Job", "Pacer", "keep_gui_responsive", "run_in_background"]
+__all__ = ["Job", "Pacer", "keep_gui_responsive", "release_frozen", "run_in_background"]
 
 SWITCH_INTERVAL_S = 0.001
 """How long a job may hold the interpreter lock while the GUI thread waits for it.
@@ -77,36 +77,39 @@ class _Signals(QObject):
 
 
 class Job(QRunnable):
-    """One call of a blocking function; emits `signals.result` or `signals.error`.
+    """One call of a blocking function; emits `signals.result` or `signals.error`, always.
 
     `cancelled` is set by `cancel()`: the job cannot interrupt a blocking call, but its outcome
-    is then dropped instead of delivered (the core call itself is bounded by its own deadline).
+    is then dropped on the GUI thread instead of delivered (the core call itself is bounded by
+    its own deadline). Emitting even then is what lets the GUI thread disconnect the job and
+    let go of what its function holds (a connection request with its passwords).
     """
 
-    def __init__(self, function: Callable[[], Any]) -> None:
+    def __init__(self, function: Callable[[], Any], pause_collector: bool = False) -> None:
         super().__init__()
-        self.function = function
+        self.function: Callable[[], Any] | None = function
+        self.pause_collector = pause_collector
         self.signals = _Signals()
         self.cancelled = threading.Event()
         self.setAutoDelete(False)
 
     def run(self) -> None:
-        _collector_paused()
+        function = self.function
+        if function is None:
+            return
+        if self.pause_collector:
+            _collector_paused()
         try:
-            outcome = self.function()
+            outcome = function()
         except Exception as error:  # handed to the GUI thread as data
             logger.debug("background job failed", exc_info=True)
-            if self.cancelled.is_set():
-                _running.discard(self)
-            else:
-                self.signals.error.emit(error)
+            self.signals.error.emit(error)
             return
         finally:
-            _collector_resumed()
-        if self.cancelled.is_set():
-            _running.discard(self)
-        else:
-            self.signals.result.emit(outcome)
+            del function
+            if self.pause_collector:
+                _collector_resumed()
+        self.signals.result.emit(outcome)
 
     def cancel(self) -> None:
         self.cancelled.set()
@@ -115,11 +118,13 @@ class Job(QRunnable):
 _running: set[Job] = set()
 
 # A big file builds many objects that live on; full collections while it loads hold the
-# interpreter lock for 100 ms and more and stall the window. The collector waits while jobs
-# run, and what they built is then frozen out of later collections. Frozen objects are still
-# freed when the window lets go of them; only reference cycles among them would stay, and
-# reading and checking leave none (tests/core/test_inspection.py checks it; a failed read
-# keeps no traceback). The window's own objects are made on the GUI thread, outside jobs.
+# interpreter lock for 100 ms and more and stall the window. Jobs that read or check a file
+# (pause_collector) keep the collector waiting while they run, and what exists when the last
+# of them ends is frozen out of later collections. Frozen objects are still freed when the
+# window lets go of them; only reference cycles among them stay: reading and checking leave
+# none (tests/core/test_inspection.py checks it; a failed read keeps no traceback), but the
+# GUI thread may make some meanwhile, so `release_frozen` hands everything back to the
+# collector when the user closes a source.
 _collector_lock = threading.Lock()
 _jobs_collecting = 0
 
@@ -140,27 +145,43 @@ def _collector_resumed() -> None:
             gc.enable()
 
 
+def release_frozen() -> None:
+    """Give what earlier jobs froze back to the collector (when the window lets go of a
+    source); its next full collection then frees the cycles among them."""
+    with _collector_lock:
+        if _jobs_collecting == 0:
+            gc.unfreeze()
+
+
 def run_in_background(
     function: Callable[[], Any],
     on_result: Callable[[Any], None],
     on_error: Callable[[BaseException], None] | None = None,
+    pause_collector: bool = False,
 ) -> Job:
-    """Start `function` on the thread pool; `on_result` or `on_error` runs on the GUI thread.
+    """Start `function` on the thread pool; `on_result` or `on_error` runs on the GUI thread,
+    unless the job was cancelled first.
+
+    Args:
+        pause_collector: for jobs that build what the window keeps (reading and checking a
+            file): the cycle collector waits until they end (see above).
 
     Returns:
         The job, whose `cancel()` drops its outcome.
     """
-    job = Job(function)
+    job = Job(function, pause_collector)
     _running.add(job)
 
     def finished_with(callback: Callable[[Any], None] | None) -> Callable[[Any], None]:
         def deliver(value: Any) -> None:
             _running.discard(job)
             # Break the job ↔ closure cycle now, on the GUI thread, so that the cycle
-            # collector never frees Qt objects from a worker thread later.
+            # collector never frees Qt objects from a worker thread later, and let go of
+            # what the function captured.
             job.signals.result.disconnect()
             job.signals.error.disconnect()
-            if callback is not None:
+            job.function = None
+            if callback is not None and not job.cancelled.is_set():
                 callback(value)
 
         return deliver

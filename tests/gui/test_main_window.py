@@ -445,7 +445,9 @@ def test_pasting_a_pin_selects_the_certificate_with_that_key(
 
     current = window.table.currentIndex()
     assert rows.index(current.row(), 0).data() == "CN=Pinscope Test Root,O=Pinscope Tests,C=GB"
-    assert "The pasted pin is the key of" in window.statusBar().currentMessage()
+    assert window.statusBar().currentMessage() == (
+        "The pasted pin is the key of Pinscope Test Root (chain.pem)"
+    )
     assert window.sources.rowCount() == 1  # nothing new was opened
 
 
@@ -628,3 +630,50 @@ def test_every_kind_of_file_opens(qtbot: QtBot, window: MainWindow, name: str) -
     assert window.inspections[0].error is None
     assert name in window.sources.item(0).text()
     assert window.sources.item(0).rowCount() >= 1  # its entries
+
+
+def test_pasting_a_certificate_fingerprint_says_it_is_no_pin(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    opened(qtbot, window, DATA / "server.crt")
+    fingerprint = window.inspections[0].source.certificates()[0].sha256  # type: ignore[union-attr]
+
+    QApplication.clipboard().setText(fingerprint)
+    window.paste_action.trigger()
+
+    message = window.statusBar().currentMessage()
+    assert "fingerprint" in message.lower()
+    assert window.sources.rowCount() == 1
+
+
+def test_pin_panels_follow_the_sources_while_open(qtbot: QtBot, window: MainWindow) -> None:
+    window.show_tool("Export pins")
+    opened(qtbot, window, DATA / "chain.pem")
+    qtbot.waitUntil(lambda: window.export_panel.source_labels() != [], timeout=10_000)
+    assert any("chain.pem" in label for label in window.export_panel.source_labels())
+
+    window.sources_view.setCurrentIndex(window.sources.index(0, 0))
+    window.close_source()
+
+    assert window.export_panel.source_labels() == []
+
+
+def test_a_password_is_tried_once_at_a_time(qtbot: QtBot, window: MainWindow) -> None:
+    window.open_path(str(DATA / "p12-aes.p12"))
+    qtbot.waitUntil(window.password_bar.isVisible, timeout=10_000)
+    qtbot.keyClicks(window.password_bar.field, PASSWORDS["p12-aes.p12"])
+
+    qtbot.keyClick(window.password_bar.field, Qt.Key.Key_Return)
+    assert not window.password_bar.isEnabled()
+    qtbot.keyClick(window.password_bar.field, Qt.Key.Key_Return)
+    checked(qtbot, window)
+    qtbot.wait(200)
+
+    assert window.sources.rowCount() == 1
+
+
+def test_the_empty_window_lists_every_sample(window: MainWindow) -> None:
+    from pinscope import resources
+
+    for sample in resources.sample_files():
+        assert f'href="sample:{sample.name}"' in window.placeholder.text()

@@ -53,3 +53,32 @@ def test_the_pacer_stays_quiet_between_its_intervals() -> None:
 
     assert reports == []
     assert time.perf_counter() - start < 0.5
+
+
+def test_a_job_cancelled_after_it_ended_delivers_nothing_and_lets_go(qtbot: QtBot) -> None:
+    """Cancel can come after the job emitted, before the GUI thread took the result; the
+    result is then dropped, and what the job's function held (passwords) is freed."""
+    import gc
+    import weakref
+
+    from PySide6.QtCore import QThreadPool
+
+    class Secret:
+        pass
+
+    secret = Secret()
+    alive = weakref.ref(secret)
+    results: list[object] = []
+
+    def job(held: Secret = secret) -> str:
+        return "done"
+
+    started = run_in_background(job, results.append)
+    del job, secret
+    QThreadPool.globalInstance().waitForDone(5_000)
+    started.cancel()
+    qtbot.wait(100)
+    gc.collect()
+
+    assert results == []
+    assert alive() is None
