@@ -32,17 +32,24 @@ while [ $# -gt 0 ]; do
     shift
 done
 
-# The program the menu entry starts: the bundle's own, else the one on PATH.
+# The program the menu entry starts, by its absolute path: given, the bundle's own, the one in
+# the source checkout's .venv (which need not be activated), else the one on PATH (pip, pipx).
+# A bare name is never written: TryExec would not find it and the desktop would hide the entry.
 find_program() {
     if [ -n "$PROGRAM" ]; then
         echo "$PROGRAM"
-    elif [ -x "$HERE/pinscope-gui" ]; then
-        echo "$HERE/pinscope-gui"
-    elif command -v pinscope-gui >/dev/null 2>&1; then
-        command -v pinscope-gui
-    else
-        echo pinscope-gui
+        return
     fi
+    for candidate in "$HERE/pinscope-gui" "$HERE/../.venv/bin/pinscope-gui" \
+        "$(command -v pinscope-gui 2>/dev/null || true)"; do
+        if [ -n "$candidate" ] && [ -f "$candidate" ] && [ -x "$candidate" ]; then
+            echo "$(cd "$(dirname "$candidate")" && pwd)/pinscope-gui"
+            return
+        fi
+    done
+    echo "install-linux.sh: cannot find pinscope-gui beside this script, in the checkout's .venv" \
+        "or on PATH; install Pinscope first, or name the program with --exec" >&2
+    exit 2
 }
 
 # The resources folder: given, inside a bundle, in a source checkout, or beside the Python

@@ -16,12 +16,10 @@ import struct
 import sys
 from pathlib import Path
 
+from icon_glyphs import DARK, GLYPHS, LIGHT, svg
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, Qt
 from PySide6.QtGui import QGuiApplication, QImage, QPainter
 from PySide6.QtSvg import QSvgRenderer
-
-sys.path.insert(0, str(Path(__file__).parent))  # icon_glyphs.py beside this script
-from icon_glyphs import DARK, GLYPHS, LIGHT, svg
 
 RESOURCES = Path(__file__).resolve().parents[1] / "resources"
 APP_ID = "io.github.pinscope.Pinscope"

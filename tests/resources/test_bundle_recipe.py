@@ -81,23 +81,63 @@ def test_macos_document_types_cover_every_extension() -> None:
     assert covered == set(EXTENSIONS)
 
 
-def test_the_bundle_excludes_no_qt_module_the_code_imports() -> None:
+def imported_modules(source: str) -> set[str]:
+    """Every absolute module an import statement in `source` may load, parents included.
+
+    `from PySide6 import QtSvg` yields `PySide6.QtSvg` as well as `PySide6`: the names after
+    `import` may be modules, and an excluded one would be missing from the bundle.
+    """
+    named: set[str] = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            named.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            named.add(node.module)
+            named.update(f"{node.module}.{alias.name}" for alias in node.names)
+    parts = [name.split(".") for name in named]
+    return {".".join(part[:end]) for part in parts for end in range(1, len(part) + 1)}
+
+
+def bundled_sources() -> list[Path]:
+    """The Python files the bundle is built from: the packages and the two entry scripts."""
+    folders = ("core", "cli", "gui", "resources")
+    packages = [path for folder in folders for path in (ROOT / folder).rglob("*.py")]
+    return [*packages, ROOT / "packaging" / "entry_gui.py", ROOT / "packaging" / "entry_cli.py"]
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "import PySide6.QtSvg",
+        "import PySide6.QtSvg as svg",
+        "from PySide6.QtSvg import QSvgRenderer",
+        "from PySide6 import QtSvg",
+        "from PySide6 import QtCore, QtSvg as svg",
+        "def later():\n    from PySide6 import QtSvg",
+    ],
+)
+def test_every_form_of_import_is_seen(statement: str) -> None:
+    assert "PySide6.QtSvg" in imported_modules(statement)
+
+
+def test_relative_imports_are_not_taken_for_top_level_modules() -> None:
+    assert imported_modules("from . import tkinter\nfrom .QtSvg import x") == set()
+
+
+def test_the_bundle_excludes_no_module_the_code_imports() -> None:
     (assignment,) = [
         node
         for node in spec_tree().body
         if isinstance(node, ast.Assign) and ast.unparse(node.targets[0]) == "EXCLUDES"
     ]
-    excluded = {name for name in ast.literal_eval(assignment.value) if name.startswith("PySide6")}
-    sources = [path for folder in ("core", "cli", "gui") for path in (ROOT / folder).rglob("*.py")]
+    excluded = set(ast.literal_eval(assignment.value))
     imported = {
-        name
-        for path in sources
-        for name in excluded
-        if f"{name} " in path.read_text(encoding="utf-8")  # `from PySide6.QtSvg import ...`
-        or f"{name}\n" in path.read_text(encoding="utf-8")  # `import PySide6.QtSvg`
+        (path.relative_to(ROOT).as_posix(), module)
+        for path in bundled_sources()
+        for module in imported_modules(path.read_text(encoding="utf-8")) & excluded
     }
 
-    assert excluded
+    assert {name for name in excluded if name.startswith("PySide6.")}
     assert imported == set()
 
 

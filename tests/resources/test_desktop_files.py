@@ -125,4 +125,14 @@ def test_metainfo_lists_this_version_and_the_desktop_entry_types() -> None:
     provided = {element.text for element in root.iter("mediatype")}
 
     assert __version__ in versions
-    assert provided == mime_types() - {"application/x-pkcs12"}  # an alias of application/pkcs12
+    assert provided == mime_types()
+
+
+def test_metainfo_names_the_developer_for_appstream_1_and_0_16() -> None:
+    root = ET.parse(resources.linux_file(METAINFO)).getroot()
+    (developer,) = root.findall("developer")
+
+    assert developer.get("id")
+    assert (
+        developer.findtext("name") == root.findtext("developer_name") == "The Pinscope developers"
+    )
