@@ -16,7 +16,13 @@ from pinscope.core.endpoint.handshake import ConnectOptions
 from pinscope.core.errors import LoadError
 from pinscope.core.inspection import Inspection, Settings, inspect_path
 from pinscope.core.model import Finding, Source
-from pinscope.core.pins.check import ConnectTo, DomainVerdict, check_config, route
+from pinscope.core.pins.check import (
+    ConnectTo,
+    DomainVerdict,
+    check_config,
+    no_host_reason,
+    route,
+)
 from pinscope.core.pins.configs import PinConfig, read_config
 from pinscope.core.sources import Passwords, load_path
 
@@ -108,18 +114,17 @@ def run(args: argparse.Namespace) -> int:
     unreadable = [i for i in inspections if i.could_not_test]
     for inspection in unreadable:
         print(f"pinscope: {inspection.name}: {_why(inspection)}", file=sys.stderr)
-    if not inspections and not any(domain.host for domain in config.domains):
-        print(
-            f"pinscope: check-pins: {config.name} names no host ({config.platform_name}); "
-            "give the server or its certificate as SOURCE",
-            file=sys.stderr,
-        )
+    refused = None if inspections else no_host_reason(config)
+    if refused is not None:
+        print(f"pinscope: check-pins: {refused}", file=sys.stderr)
         return EXIT_UNREADABLE
 
     options = None
     if not inspections:
         options = _default_options(args, passwords)
-    verdicts = check_config(config, inspections, settings, next_source, options, args.connect_to)
+    verdicts = check_config(
+        config, inspections, settings, next_source, options, args.connect_to, os.environ
+    )
     if args.json:
         _print_json(document(config, verdicts, next_source))
     else:
@@ -149,10 +154,13 @@ def _settings(args: argparse.Namespace, passwords: Passwords, now: dt.datetime) 
 
 
 def _default_options(args: argparse.Namespace, passwords: Passwords) -> ConnectOptions:
+    """The options for contacting configured domains. Without --proxy core picks the
+    environment's proxy for each domain, so the proxy is left out here."""
     from pinscope.cli.main import connect_options
     from pinscope.core.endpoint.target import Target
 
-    return connect_options(args, Target("localhost", 443), passwords)
+    options = connect_options(args, Target("localhost", 443), passwords)
+    return options if args.proxy else dataclasses.replace(options, proxy=None)
 
 
 def _inspect(

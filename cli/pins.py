@@ -6,6 +6,7 @@ import argparse
 import datetime as dt
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,10 +23,10 @@ from pinscope.core.pins.compute import (
     build_pin_set,
     pins_from_source,
 )
-from pinscope.core.pins.formats import FORMATS, render
+from pinscope.core.pins.export import export
+from pinscope.core.pins.formats import FORMATS
 from pinscope.core.pins.model import BACKUP, INTERMEDIATE, LEVELS, SPKIPin
 from pinscope.core.pins.parse import parse_pins
-from pinscope.core.pins.safety import check_pin_set, rejection
 from pinscope.core.sources import Passwords, load_path
 
 __all__ = ["add_parsers", "run_new_backup_key", "run_pins"]
@@ -221,21 +222,14 @@ def _export(
         for note in item.notes:
             print(f"pinscope: note: {note}", file=sys.stderr)
     print(f"pinscope: note: {RECOMMENDATION}", file=sys.stderr)
-    findings.extend(check_pin_set(pin_set, args.format, now))
-    refused = rejection(pin_set, args.format)
-    if refused is None:
-        try:
-            rendered = render(args.format, pin_set)
-        except ValueError as error:
-            refused = str(error)
-    if refused is not None:
-        _print_findings(findings)
-        raise _Unreadable(f"nothing written: {refused}")
-    findings = _merged(findings, rendered.findings)
-    _print_findings(findings)
+    exported = export(pin_set, args.format, now, findings)
+    _print_findings(exported.findings)
+    if exported.rendered is None:
+        raise _Unreadable(f"nothing written: {exported.refused}")
 
+    rendered = exported.rendered
     _write(rendered.text, rendered.filename, rendered.files, args.out)
-    errors = any(f.severity == Severity.ERROR for f in findings)
+    errors = any(f.severity == Severity.ERROR for f in exported.findings)
     return EXIT_FINDINGS if errors else EXIT_OK
 
 
@@ -290,16 +284,7 @@ def _endpoint_backups(
     return backup_pins(inspection.source, inspection.validation)
 
 
-def _merged(general: list[Finding], specific: tuple[Finding, ...]) -> list[Finding]:
-    """The safety findings, then the format's own. Where both speak of the same code and
-    certificate (TrustKit's key types, which core/pins/safety.py owns) the safety check's word
-    is kept and the format's dropped, so nothing is said twice."""
-    said = {(finding.code, finding.certificate) for finding in general}
-    extra = [f for f in specific if (f.code, f.certificate) not in said]
-    return [*general, *extra]
-
-
-def _print_findings(findings: list[Finding]) -> None:
+def _print_findings(findings: Sequence[Finding]) -> None:
     for finding in findings:
         print(f"pinscope: {finding.severity}: [{finding.code}] {finding.title}", file=sys.stderr)
         print(f"  {finding.detail}", file=sys.stderr)

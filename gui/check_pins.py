@@ -64,12 +64,12 @@ from pinscope.core.endpoint.target import DEFAULT_PORT, Target, parse_target
 from pinscope.core.errors import LoadError, PinscopeError
 from pinscope.core.inspection import Inspection, Settings, default_settings
 from pinscope.core.model import Finding, Source
-from pinscope.core.pins.check import DomainVerdict, check_config
+from pinscope.core.pins.check import DomainVerdict, check_config, no_host_reason
 from pinscope.core.pins.configs import PinConfig, read_config
 from pinscope.core.sources import load_path
 from pinscope.core.trust import load_trust_stores
 from pinscope.gui.connect_dialog import TRUST_STORES
-from pinscope.gui.export_pins import FindingsModel
+from pinscope.gui.export_pins import PinFindingsModel
 from pinscope.gui.worker import Job, run_in_background
 
 __all__ = ["CheckPinsPanel", "CheckRequest", "ConnectionChoice", "VerdictModel", "read_config_file"]
@@ -110,17 +110,22 @@ class ConnectionChoice:
     """The trust store's name for `load_trust_stores`; None for the panel's settings."""
     trust_files: tuple[str, ...] = ()
 
-    def options(self, target: Target | None) -> ConnectOptions:
-        """Core's connection options for `target`; None: the configured domains' defaults."""
+    def options(self, target: Target) -> ConnectOptions:
+        """Core's connection options for the typed endpoint `target`."""
         proxy = self.proxy
         if proxy is None:
-            proxy = proxy_from_environment(target.host if target else "", os.environ)
+            proxy = proxy_from_environment(target.host, os.environ)
         return ConnectOptions(
-            sni=self.sni if target is not None else None,
-            starttls=self.starttls,
-            proxy=proxy,
-            timeout=self.timeout,
+            sni=self.sni, starttls=self.starttls, proxy=proxy, timeout=self.timeout
         )
+
+    def domain_options(self) -> ConnectOptions:
+        """The options for contacting configured domains: the proxy typed and the timeout.
+
+        Core sends each domain as SNI, speaks TLS at once on port 443, and picks the proxy
+        https_proxy and no_proxy name for each domain when none is typed.
+        """
+        return ConnectOptions(proxy=self.proxy, timeout=self.timeout)
 
 
 @dataclass(frozen=True)
@@ -167,8 +172,10 @@ def run_check(request: CheckRequest) -> CheckResult:
         inspections.append(inspection)
 
     # Without sources core contacts each configured domain, as itself, with these options.
-    defaults = None if inspections else request.connection.options(None)
-    verdicts = check_config(request.config, inspections, settings, next_source, defaults)
+    defaults = None if inspections else request.connection.domain_options()
+    verdicts = check_config(
+        request.config, inspections, settings, next_source, defaults, environ=os.environ
+    )
     if not inspections:
         unreachable.extend(
             f"{verdict.source}: {verdict.verdict}"
@@ -367,6 +374,7 @@ class _ConnectionOptions(QWidget):
         self.toggle.toggled.connect(self._expand)
         self.summary = QLabel()
         self.summary.setObjectName("connectionSummary")
+        self.summary.setTextFormat(Qt.TextFormat.PlainText)
         self.summary.setWordWrap(True)
         self.summary.setEnabled(False)
 
@@ -599,6 +607,8 @@ class CheckPinsPanel(QWidget):
         row.addWidget(self.open_button)
         self.config_summary = QLabel("No configuration open.")
         self.config_summary.setObjectName("configSummary")
+        # Rich text, the platform in bold: everything read from the file is escaped.
+        self.config_summary.setTextFormat(Qt.TextFormat.RichText)
         self.config_summary.setWordWrap(True)
         self.config_summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
@@ -668,12 +678,14 @@ class CheckPinsPanel(QWidget):
         self.cancel_button.clicked.connect(self.cancel)
         self.status = QLabel()
         self.status.setObjectName("status")
+        self.status.setTextFormat(Qt.TextFormat.PlainText)
         self.status.setWordWrap(True)
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.hint = QLabel(
             "No source chosen: each configured domain will be contacted on port 443."
         )
         self.hint.setObjectName("hint")
+        self.hint.setTextFormat(Qt.TextFormat.PlainText)
         self.hint.setWordWrap(True)
         self.hint.hide()
         buttons = QHBoxLayout()
@@ -716,7 +728,7 @@ class CheckPinsPanel(QWidget):
         self.details.setPlaceholderText("Select a row to read its verdict in full.")
         self.details.setMinimumHeight(self.fontMetrics().height() * 3)
 
-        self.findings = FindingsModel(self)
+        self.findings = PinFindingsModel(self)
         self.findings_view = QListView()
         self.findings_view.setObjectName("findings")
         self.findings_view.setModel(self.findings)
@@ -789,10 +801,9 @@ class CheckPinsPanel(QWidget):
         self._update_run()
 
     def selected_inspections(self) -> list[Inspection]:
-        inspections = getattr(self, "_inspections", [])
         return [
             inspection
-            for row, inspection in enumerate(inspections)
+            for row, inspection in enumerate(self._inspections)
             if self.sources.item(row).checkState() == Qt.CheckState.Checked
         ]
 
@@ -852,8 +863,6 @@ class CheckPinsPanel(QWidget):
         return self.endpoints.text().replace(",", " ").split()
 
     def _update_run(self, *_: object) -> None:
-        if not hasattr(self, "run_button"):
-            return
         running = self._job is not None
         self.run_button.setEnabled(self._config is not None and not running)
         self.cancel_button.setEnabled(running)
@@ -875,6 +884,7 @@ class CheckPinsPanel(QWidget):
         """
         if self._config is None or self._job is not None:
             return
+        inspections = tuple(self.selected_inspections())
         try:
             connection = self.connection.read()
             default_port = self.connection.default_port()
@@ -882,10 +892,14 @@ class CheckPinsPanel(QWidget):
         except ValueError as error:
             self.status.setText(f"✖ Nothing checked: {error}")
             return
+        refused = None if inspections or targets else no_host_reason(self._config)
+        if refused is not None:
+            self.status.setText(f"✖ Nothing checked: {refused}")
+            return
         next_path = self.next_path.text().strip() or None
         request = CheckRequest(
             self._config,
-            tuple(self.selected_inspections()),
+            inspections,
             targets,
             connection,
             next_path,

@@ -63,7 +63,6 @@ from PySide6.QtWidgets import (
 )
 
 from pinscope.core.certificate import Certificate
-from pinscope.core.errors import LoadError
 from pinscope.core.files import replace_file
 from pinscope.core.inspection import Inspection
 from pinscope.core.model import Finding, Severity
@@ -75,14 +74,14 @@ from pinscope.core.pins.compute import (
     build_pin_set,
     pins_from_source,
 )
-from pinscope.core.pins.formats import FORMATS, render
+from pinscope.core.pins.export import export
+from pinscope.core.pins.formats import FORMATS
 from pinscope.core.pins.model import BACKUP, INTERMEDIATE, LEVELS, PinSet, Rendered, SPKIPin
 from pinscope.core.pins.parse import parse_pins
-from pinscope.core.pins.safety import check_pin_set, rejection
 from pinscope.core.sources import load_path
 from pinscope.gui.worker import run_in_background
 
-__all__ = ["ExportPinsPanel", "FindingsModel", "severity_icon"]
+__all__ = ["ExportPinsPanel", "PinFindingsModel", "severity_icon"]
 
 logger = logging.getLogger(__name__)
 
@@ -104,8 +103,9 @@ def severity_icon(severity: Severity) -> QIcon:
     return QApplication.style().standardIcon(pixmap)
 
 
-class FindingsModel(QAbstractListModel):
-    """Findings as a list: severity icon and title, detail and remedy in the tooltip."""
+class PinFindingsModel(QAbstractListModel):
+    """`pin.*` findings as a list, errors first: each row shows the severity icon, the title,
+    the detail and the remedy; its tooltip gives the severity and the code."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -254,16 +254,27 @@ class _Outcome:
     pin_set: PinSet | None
     rendered: Rendered | None
     refused: str | None
-    findings: list[Finding]
+    findings: tuple[Finding, ...]
     notes: tuple[str, ...] = ()
 
 
 class _BackupKeyDialog(QDialog):
-    """Asks where to write a backup key, its type, and the passphrase that encrypts it."""
+    """Asks where to write a backup key, its type, and the passphrase that encrypts it.
+
+    The dialog deletes itself when it closes, its passphrase fields emptied first, so the
+    passphrase does not stay in a widget for the rest of the session.
+
+    Signals:
+        chosen(str, str, str): the folder, the key type and the passphrase, on OK.
+    """
+
+    chosen = Signal(str, str, str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Generate a backup key")
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.finished.connect(self._forget_passphrase)
         self.folder = QLineEdit()
         self.folder.setObjectName("backupFolder")
         browse = QPushButton("Browse…")
@@ -280,6 +291,8 @@ class _BackupKeyDialog(QDialog):
         self.repeat.setObjectName("passphraseRepeat")
         self.repeat.setEchoMode(QLineEdit.EchoMode.Password)
         self.problem = QLabel()
+        self.problem.setObjectName("problem")
+        self.problem.setTextFormat(Qt.TextFormat.PlainText)
         self.problem.setWordWrap(True)
 
         note = QLabel(
@@ -317,7 +330,13 @@ class _BackupKeyDialog(QDialog):
         elif self.passphrase.text() != self.repeat.text():
             self.problem.setText("The two passphrases differ.")
         else:
+            folder = self.folder.text().strip()
+            self.chosen.emit(folder, self.algorithm.currentText(), self.passphrase.text())
             self.accept()
+
+    def _forget_passphrase(self) -> None:
+        self.passphrase.clear()
+        self.repeat.clear()
 
 
 class ExportPinsPanel(QWidget):
@@ -351,8 +370,9 @@ class ExportPinsPanel(QWidget):
         self._prefilled: list[str] = []
         self._now = now
         self._pasted_findings: list[Finding] = []
-        self._outcome = _Outcome(None, None, "nothing loaded", [])
-        self._building = False
+        self._outcome = _Outcome(None, None, "nothing loaded", ())
+        # Signals fire while the form is built; nothing is computed until it is complete.
+        self._building = True
 
         self.form = self._build_form()
         output = self._build_output()
@@ -368,6 +388,7 @@ class ExportPinsPanel(QWidget):
         layout.addWidget(self.splitter)
 
         self._wire_keyboard()
+        self._building = False
         self.set_inspections(inspections)
 
     # ---- building ------------------------------------------------------------------------------
@@ -393,10 +414,12 @@ class ExportPinsPanel(QWidget):
         self.level.currentIndexChanged.connect(self.refresh)
         recommendation = QLabel(RECOMMENDATION.replace("`", ""))
         recommendation.setObjectName("recommendation")
+        recommendation.setTextFormat(Qt.TextFormat.PlainText)
         recommendation.setWordWrap(True)
         recommendation.setEnabled(False)
         self.notes = QLabel()
         self.notes.setObjectName("notes")
+        self.notes.setTextFormat(Qt.TextFormat.PlainText)
         self.notes.setWordWrap(True)
         self.notes.hide()
 
@@ -486,6 +509,7 @@ class ExportPinsPanel(QWidget):
         self.pasted.setTabChangesFocus(True)
         self.backup_problem = QLabel()
         self.backup_problem.setObjectName("backupProblem")
+        self.backup_problem.setTextFormat(Qt.TextFormat.PlainText)
         self.backup_problem.setWordWrap(True)
         self.backup_problem.hide()
 
@@ -596,6 +620,7 @@ class ExportPinsPanel(QWidget):
         self.preview.setMinimumHeight(self.preview.fontMetrics().lineSpacing() * 8)
         self.refusal = QLabel()
         self.refusal.setObjectName("rejection")
+        self.refusal.setTextFormat(Qt.TextFormat.PlainText)
         self.refusal.setWordWrap(True)
         self.refusal.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.refusal.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -621,7 +646,7 @@ class ExportPinsPanel(QWidget):
         header.addWidget(self.copy_button)
         header.addWidget(self.save_button)
 
-        self.findings = FindingsModel(self)
+        self.findings = PinFindingsModel(self)
         self.findings_view = QListView()
         self.findings_view.setObjectName("findings")
         self.findings_view.setModel(self.findings)
@@ -722,10 +747,9 @@ class ExportPinsPanel(QWidget):
 
     def chosen(self) -> list[PinSource]:
         """The ticked sources, in the order offered."""
-        offered = getattr(self, "_offered", [])
         return [
             choice
-            for row, choice in enumerate(offered)
+            for row, choice in enumerate(self._offered)
             if self.sources.item(row).checkState() == Qt.CheckState.Checked
         ]
 
@@ -824,8 +848,7 @@ class ExportPinsPanel(QWidget):
             return backup_pins(load_path(path))
 
         def failed(error: BaseException) -> None:
-            reason = str(error) if isinstance(error, LoadError) else f"{error}"
-            self._show_backup_problem(f"{Path(path).name}: {reason}")
+            self._show_backup_problem(f"{Path(path).name}: {error}")
 
         run_in_background(load, self._backups_loaded, failed)
 
@@ -835,12 +858,10 @@ class ExportPinsPanel(QWidget):
         self.message.emit(f"{added} backup pin(s) added")
 
     def _generate_backup(self) -> None:
+        """Ask for the folder, key type and passphrase; the dialog deletes itself when done."""
         dialog = _BackupKeyDialog(self)
-        if dialog.exec() != QDialog.DialogCode.Accepted:
-            return
-        self.generate_backup_key(
-            dialog.folder.text().strip(), dialog.algorithm.currentText(), dialog.passphrase.text()
-        )
+        dialog.chosen.connect(self.generate_backup_key)
+        dialog.open()
 
     def generate_backup_key(self, folder: str, algorithm: str, passphrase: str) -> None:
         """Run core's backup key workflow in the background; its pin becomes a backup."""
@@ -868,9 +889,10 @@ class ExportPinsPanel(QWidget):
         self.generate.setText("Generate a backup key…")
 
     def _show_backup_problem(self, text: str | None, error: bool = True) -> None:
+        """Say what went wrong with a backup (✖), or what was made (✔); None hides the line."""
         self.backup_problem.setVisible(text is not None)
-        self.backup_problem.setText(text or "")
-        self.backup_problem.setToolTip("error" if error else "")
+        self.backup_problem.setText(f"{'✖' if error else '✔'} {text}" if text else "")
+        self.backup_problem.setToolTip("The backup pins are unchanged." if error else "")
 
     def _chain_certificates(self) -> list[Certificate]:
         """The certificates of every chain ticked: a pasted fingerprint is recognised in them
@@ -888,7 +910,7 @@ class ExportPinsPanel(QWidget):
 
     def refresh(self, *_: object) -> None:
         """Recompute the pin set, its findings and the rendered output from the choices."""
-        if self._building or not hasattr(self, "findings"):
+        if self._building:
             return
         self._outcome = self._compute()
         outcome = self._outcome
@@ -899,7 +921,8 @@ class ExportPinsPanel(QWidget):
             self.stack.setCurrentWidget(self.preview)
             extra = len(outcome.rendered.files)
             more = f" and {extra} more file(s)" if extra else ""
-            self.output_title.setText(f"{title} → {outcome.rendered.filename}{more}")
+            filename = html.escape(outcome.rendered.filename)
+            self.output_title.setText(f"{title} → {filename}{more}")
         else:
             self.preview.clear()
             self.refusal.setText(f"Nothing to write: {outcome.refused}")
@@ -914,30 +937,20 @@ class ExportPinsPanel(QWidget):
     def _compute(self) -> _Outcome:
         chosen = self.chosen()
         if not self._offered:
-            return _Outcome(None, None, "open a certificate, chain, key or endpoint first", [])
+            return _Outcome(None, None, "open a certificate, chain, key or endpoint first", ())
         if not chosen:
-            return _Outcome(None, None, "tick at least one source to pin", [])
+            return _Outcome(None, None, "tick at least one source to pin", ())
         level = str(self.level.currentData())
         try:
             computed = [choice.computed(level) for choice in chosen]
             pin_set = self._pin_set(computed, chosen)
         except ValueError as error:
-            return _Outcome(None, None, str(error), list(self._pasted_findings))
+            return _Outcome(None, None, str(error), tuple(self._pasted_findings))
 
-        name = self.current_format()
         now = self._now or dt.datetime.now(dt.UTC)
-        findings = [*self._pasted_findings, *check_pin_set(pin_set, name, now)]
-        refused = rejection(pin_set, name)
-        rendered = None
-        if refused is None:
-            try:
-                rendered = render(name, pin_set)
-            except ValueError as error:
-                refused = str(error)
-        if rendered is not None:
-            findings = merged_findings(findings, rendered.findings)
+        exported = export(pin_set, self.current_format(), now, self._pasted_findings)
         notes = tuple(note for item in computed for note in item.notes)
-        return _Outcome(pin_set, rendered, refused, findings, notes)
+        return _Outcome(pin_set, exported.rendered, exported.refused, exported.findings, notes)
 
     def _pin_set(self, computed: list[ComputedPins], chosen: list[PinSource]) -> PinSet:
         """Core's pin set for the choices, built as `pinscope pins` builds it: the first
@@ -993,13 +1006,6 @@ class ExportPinsPanel(QWidget):
         written = [str(target) for target in targets]
         self.message.emit(f"saved {', '.join(written)}")
         self.saved.emit(written)
-
-
-def merged_findings(general: list[Finding], specific: Sequence[Finding]) -> list[Finding]:
-    """The safety findings, then the format's own not already said for the same code and
-    certificate (as `pinscope pins` merges them)."""
-    said = {(finding.code, finding.certificate) for finding in general}
-    return [*general, *(f for f in specific if (f.code, f.certificate) not in said)]
 
 
 def _as_backup(pin: SPKIPin) -> SPKIPin:

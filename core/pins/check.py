@@ -13,12 +13,13 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from pinscope.core.chain import CertificationPath, host_matches, validate
 from pinscope.core.endpoint.handshake import ConnectOptions
 from pinscope.core.endpoint.probe import inspect_endpoint
+from pinscope.core.endpoint.proxy import proxy_from_environment
 from pinscope.core.endpoint.target import DEFAULT_PORT, Target, is_ip_address
 from pinscope.core.inspection import Inspection, Settings
 from pinscope.core.model import Certificate, Finding, Severity, Source
@@ -41,6 +42,7 @@ __all__ = [
     "check_config",
     "default_targets",
     "next_links",
+    "no_host_reason",
     "route",
 ]
 
@@ -307,6 +309,20 @@ def default_targets(config: PinConfig) -> list[tuple[PinnedDomain, Target]]:
     return [(domain, Target(domain.host, DEFAULT_PORT)) for domain in config.domains if domain.host]
 
 
+def no_host_reason(config: PinConfig) -> str | None:
+    """Why `config` cannot be checked without sources; None when it names a host to contact.
+
+    A curl pin string or an Envoy snippet applies to whatever host the client asks for, so
+    there is no domain to connect to: the server or its certificate must be given.
+    """
+    if default_targets(config):
+        return None
+    return (
+        f"{config.name} names no host ({config.platform_name}); give the server or its "
+        "certificate to check it against"
+    )
+
+
 @dataclass(frozen=True)
 class ConnectTo:
     """Connect somewhere else whenever a host and port are asked for (curl's `--connect-to`).
@@ -488,6 +504,7 @@ def check_config(
     next_source: Source | None = None,
     options: ConnectOptions | None = None,
     connect_to: Sequence[ConnectTo] = (),
+    environ: Mapping[str, str] | None = None,
 ) -> list[DomainVerdict]:
     """Check every configured domain against the sources.
 
@@ -497,15 +514,22 @@ def check_config(
             is connected to on port 443 (network!) with `options`.
         settings: the trust stores and the moment to judge at.
         next_source: a certificate, CSR or key about to be deployed: the rotation preview.
-        options: how to connect in the default case; ConnectOptions() when None.
+        options: how to connect in the default case (proxy, timeout, client certificate, TLS
+            versions); ConnectOptions() when None. Its server name and STARTTLS protocol are
+            not used: each domain is contacted as an app contacts it, speaking TLS at once on
+            port 443 and sending the domain as SNI.
         connect_to: in the default case, where to connect instead of a domain's own address;
             the domain stays the SNI and the name the certificate is verified for.
+        environ: in the default case, when `options` names no proxy, the environment whose
+            `https_proxy` and `no_proxy` choose one for each domain (`os.environ`, say); None
+            connects directly.
 
     Returns:
         One verdict per configured domain and source that covers it (at least one per domain).
     """
     if not inspections:
-        return _check_default_endpoints(config, settings, next_source, options, connect_to)
+        defaults = _DefaultConnection(options or ConnectOptions(), connect_to, environ)
+        return _check_default_endpoints(config, settings, next_source, defaults)
     chains = [chain_from_inspection(inspection) for inspection in inspections]
     verdicts = []
     for domain in config.domains:
@@ -517,17 +541,34 @@ def check_config(
     return verdicts
 
 
+@dataclass(frozen=True)
+class _DefaultConnection:
+    """How configured domains are contacted when no source is given."""
+
+    options: ConnectOptions
+    connect_to: Sequence[ConnectTo]
+    environ: Mapping[str, str] | None
+
+    def options_for(self, domain: PinnedDomain) -> ConnectOptions:
+        """`options` as a client of `domain` uses them: its name as SNI, TLS at once, and the
+        proxy the environment names for it unless one was given."""
+        sni = None if is_ip_address(domain.host) else domain.host
+        proxy = self.options.proxy
+        if proxy is None and self.environ is not None:
+            proxy = proxy_from_environment(domain.host, self.environ)
+        return dataclasses.replace(self.options, sni=sni, starttls=None, proxy=proxy)
+
+
 def _check_default_endpoints(
     config: PinConfig,
     settings: Settings,
     next_source: Source | None,
-    options: ConnectOptions | None,
-    connect_to: Sequence[ConnectTo],
+    defaults: _DefaultConnection,
 ) -> list[DomainVerdict]:
     verdicts = []
     for domain, target in default_targets(config):
-        address = route(target, connect_to)
-        inspection = _inspect_domain(domain, target, address, options, settings)
+        address = route(target, defaults.connect_to)
+        inspection = _inspect_domain(domain, target, address, defaults, settings)
         chain = chain_from_inspection(inspection, domain.host)
         if address != target:
             chain = dataclasses.replace(chain, name=f"{target.label} via {address.label}")
@@ -541,13 +582,11 @@ def _inspect_domain(
     domain: PinnedDomain,
     target: Target,
     address: Target,
-    options: ConnectOptions | None,
+    defaults: _DefaultConnection,
     settings: Settings,
 ) -> Inspection:
     """Connect to `address` as a client of `domain`: its name as SNI and as the name verified."""
-    options = options or ConnectOptions()
-    if options.sni is None and not is_ip_address(domain.host):
-        options = dataclasses.replace(options, sni=domain.host)
+    options = defaults.options_for(domain)
     if settings.context.host is None:
         context = dataclasses.replace(settings.context, host=domain.host)
         settings = dataclasses.replace(settings, context=context)

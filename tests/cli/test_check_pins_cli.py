@@ -18,6 +18,7 @@ import pytest
 from pinscope.cli import check_pins
 from tests.core import minting
 from tests.core.endpoint.servers import ServerConfig, serving
+from tests.core.pins.loopback import RedirectingProxy, connects_asked
 
 EXIT_OK, EXIT_FINDINGS, EXIT_UNREADABLE = 0, 1, 2
 HOST = "pins.cli.test"
@@ -368,3 +369,83 @@ def test_a_path_dependent_verdict_is_shown_per_path_and_exits_1(
         ("Report Root B", True, False),
     ]
     assert domain["days_left"] == 20
+
+
+# ---- no SOURCE: how configured domains are contacted ------------------------------------------
+
+
+def nsc_domains(tmp_path: Path, pin: str, *domains: str) -> Path:
+    """An Android config with one entry per domain, each pinning `pin` and the spare."""
+    entries = "".join(
+        f"<domain-config><domain>{domain}</domain><pin-set>"
+        f'<pin digest="SHA-256">{pin}</pin><pin digest="SHA-256">{SPARE}</pin>'
+        "</pin-set></domain-config>"
+        for domain in domains
+    )
+    path = tmp_path / "network_security_config.xml"
+    path.write_text(f"<network-security-config>{entries}</network-security-config>")
+    return path
+
+
+def proxy_environment(
+    monkeypatch: pytest.MonkeyPatch, proxy: RedirectingProxy, no_proxy: str
+) -> None:
+    """https_proxy names the loopback proxy; no_proxy lists `no_proxy`."""
+    monkeypatch.setenv("https_proxy", f"http://127.0.0.1:{proxy.port}")
+    monkeypatch.setenv("no_proxy", no_proxy)
+    for variable in ("HTTPS_PROXY", "NO_PROXY"):
+        monkeypatch.delenv(variable, raising=False)
+
+
+def test_a_configuration_naming_no_host_needs_a_source(
+    tmp_path: Path, chain: minting.Chain, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "curl.txt"
+    config.write_text(f"--pinnedpubkey 'sha256//{chain.leaf.pin};sha256//{SPARE}'\n")
+
+    status, out, err = check_pins_cli(capsys, config)
+
+    assert status == EXIT_UNREADABLE
+    assert out == ""
+    assert err == (
+        f"pinscope: check-pins: {config} names no host (curl --pinnedpubkey); give the server "
+        "or its certificate to check it against\n"
+    )
+
+
+def test_without_source_no_proxy_is_matched_against_each_domain(
+    tmp_path: Path,
+    chain: minting.Chain,
+    roots: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    config = nsc_domains(tmp_path, chain.intermediate.pin, HOST, "localhost")
+    with serving(server(chain)) as live, RedirectingProxy(live.port) as proxy:
+        proxy_environment(monkeypatch, proxy, no_proxy="localhost")
+        status, out, _ = check_pins_cli(capsys, config, "--trust", roots, "--timeout", "3")
+
+    # Through the proxy for the domain, directly (and refused) for the one no_proxy lists.
+    assert connects_asked(proxy) == [f"{HOST}:443"]
+    assert f"✔ {HOST}\n" in out
+    assert "✖ localhost\n" in out
+    assert status == EXIT_UNREADABLE
+
+
+def test_without_source_starttls_is_not_spoken_to_configured_domains(
+    tmp_path: Path,
+    chain: minting.Chain,
+    roots: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    config = nsc_domains(tmp_path, chain.intermediate.pin, HOST)
+    with serving(server(chain)) as live, RedirectingProxy(live.port) as proxy:
+        proxy_environment(monkeypatch, proxy, no_proxy="")
+        status, out, err = check_pins_cli(
+            capsys, config, "--starttls", "smtp", "--trust", roots, "--timeout", "3"
+        )
+
+    assert connects_asked(proxy) == [f"{HOST}:443"]
+    assert status == EXIT_OK, out + err
+    assert "every domain checked would connect" in out

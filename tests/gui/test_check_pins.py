@@ -7,8 +7,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from PySide6 import QtGui
 from PySide6.QtCore import QMimeData, QPointF, Qt, QThreadPool, QUrl
-from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QTextDocument
 from PySide6.QtWidgets import (
     QAbstractButton,
     QApplication,
@@ -35,6 +36,7 @@ from tests.core import minting
 from tests.core.endpoint import plaintext_servers
 from tests.core.endpoint.connect_proxy import ConnectProxy
 from tests.core.endpoint.servers import NEVER_ANSWERS, ServerConfig, serving
+from tests.core.pins.loopback import RedirectingProxy, connects_asked
 
 HOST = "api.example.test"
 WAIT_MS = 20_000
@@ -547,3 +549,166 @@ def test_domain_and_verdict_stay_in_view_in_a_narrow_dock(
     details = child(panel, QTextBrowser, "verdictDetails").toPlainText()
     assert "Chain: " in details
     assert "After rotation: would refuse" in details
+
+
+# ---- configured domains contacted without sources ---------------------------------------------
+
+
+def shown(label: QLabel) -> str:
+    """The text a label displays, as the user reads it (markup rendered, entities decoded)."""
+    document = QTextDocument()
+    rich = label.textFormat() == Qt.TextFormat.RichText or (
+        label.textFormat() == Qt.TextFormat.AutoText and QtGui.Qt.mightBeRichText(label.text())
+    )
+    if rich:
+        document.setHtml(label.text())
+    else:
+        document.setPlainText(label.text())
+    return document.toPlainText()
+
+
+def android_domains(tmp_path: Path, pin: str, *domains: str) -> Path:
+    """An Android config with one entry per domain, each pinning `pin` and a spare key."""
+    spare = minting.spki_pin(minting.new_key())
+    entries = "".join(
+        f"<domain-config><domain>{domain}</domain><pin-set>"
+        f'<pin digest="SHA-256">{pin}</pin><pin digest="SHA-256">{spare}</pin>'
+        "</pin-set></domain-config>"
+        for domain in domains
+    )
+    path = tmp_path / "domains_network_security_config.xml"
+    path.write_text(f"<network-security-config>{entries}</network-security-config>")
+    return path
+
+
+def proxy_environment(monkeypatch: pytest.MonkeyPatch, proxy: ConnectProxy, no_proxy: str) -> None:
+    """https_proxy names the loopback proxy; no_proxy lists `no_proxy`."""
+    monkeypatch.setenv("https_proxy", f"http://127.0.0.1:{proxy.port}")
+    monkeypatch.setenv("no_proxy", no_proxy)
+    monkeypatch.delenv("NO_PROXY", raising=False)
+
+
+def test_a_configuration_naming_no_host_is_refused_and_nothing_runs(
+    qtbot: QtBot, settings: Settings, served: minting.Chain, tmp_path: Path
+) -> None:
+    config = tmp_path / "curl.txt"
+    config.write_text(f"--pinnedpubkey 'sha256//{served.leaf.pin}'\n")
+    panel = make_panel(qtbot, [], settings)
+    assert panel.open_config(str(config))
+
+    with qtbot.assertNotEmitted(panel.checked, wait=300):
+        qtbot.mouseClick(child(panel, QPushButton, "check"), Qt.MouseButton.LeftButton)
+
+    assert shown(child(panel, QLabel, "status")) == (
+        "✖ Nothing checked: curl.txt names no host (curl --pinnedpubkey); give the server or "
+        "its certificate to check it against"
+    )
+    assert not panel.running
+    assert child(panel, QPushButton, "check").isEnabled()
+    assert table_rows(panel) == []
+
+
+def test_configured_domains_use_the_proxy_the_environment_names_for_each(
+    qtbot: QtBot,
+    settings: Settings,
+    served: minting.Chain,
+    served_root: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    config = android_domains(tmp_path, served.intermediate.pin, HOST, "localhost")
+    panel = make_panel(qtbot, [], settings)
+    panel.open_config(str(config))
+    trust_only(qtbot, panel, served_root)
+
+    with serving(tls_server(served)) as server, RedirectingProxy(server.port) as proxy:
+        proxy_environment(monkeypatch, proxy, no_proxy="localhost")
+        run(qtbot, panel)
+
+    # The domain goes through the proxy; localhost, which no_proxy lists, is contacted directly.
+    assert connects_asked(proxy) == [f"{HOST}:443"]
+    rows = table_rows(panel)
+    assert [row[:3] for row in rows] == [
+        [HOST, "✔ would connect", f"{HOST}:443 as {HOST}"],
+        ["localhost", "✖ would refuse", "localhost:443 as localhost"],
+    ]
+
+
+def test_configured_domains_speak_tls_whatever_the_starttls_option(
+    qtbot: QtBot,
+    settings: Settings,
+    served: minting.Chain,
+    served_root: Path,
+    served_config: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    panel = make_panel(qtbot, [], settings)
+    panel.open_config(str(served_config))
+    trust_only(qtbot, panel, served_root)
+    starttls = child(panel, QComboBox, "starttls")
+    starttls.setCurrentIndex(starttls.findData("smtp"))
+
+    with serving(tls_server(served)) as server, RedirectingProxy(server.port) as proxy:
+        proxy_environment(monkeypatch, proxy, no_proxy="")
+        run(qtbot, panel)
+
+    assert connects_asked(proxy) == [f"{HOST}:443"]
+    assert [visit.sni for visit in server.visits] == [HOST]
+    (row,) = table_rows(panel)
+    assert row[:2] == [HOST, "✔ would connect"]
+
+
+# ---- text shown as written --------------------------------------------------------------------
+
+
+@pytest.fixture
+def marked_folder(tmp_path: Path) -> Path:
+    """A folder whose name holds the characters markup gives meaning to."""
+    folder = tmp_path / "R&D <b>pins"
+    folder.mkdir()
+    return folder
+
+
+def test_a_path_with_ampersand_and_angle_brackets_is_shown_as_written(
+    qtbot: QtBot, settings: Settings, marked_folder: Path
+) -> None:
+    panel = make_panel(qtbot, [], settings)
+    missing = marked_folder / "network_security_config.xml"
+
+    assert not panel.open_config(str(missing))
+
+    summary = shown(child(panel, QLabel, "configSummary"))
+    assert summary.startswith(f"✖ cannot open {missing}")
+
+
+def test_a_readable_configuration_in_such_a_folder_is_summarised(
+    qtbot: QtBot, settings: Settings, served_config: Path, marked_folder: Path
+) -> None:
+    config = marked_folder / "network_security_config.xml"
+    config.write_bytes(served_config.read_bytes())
+    panel = make_panel(qtbot, [], settings)
+
+    assert panel.open_config(str(config))
+
+    summary = shown(child(panel, QLabel, "configSummary"))
+    assert summary == f"Android Network Security Config: 1 domain(s): {HOST}"
+
+
+def test_an_error_naming_such_a_path_is_shown_as_written(
+    qtbot: QtBot,
+    chain: Inspection,
+    settings: Settings,
+    android_config: Path,
+    marked_folder: Path,
+) -> None:
+    panel = make_panel(qtbot, [chain], settings)
+    panel.open_config(str(android_config))
+    tick(qtbot, panel, 0)
+    upcoming = marked_folder / "next.pem"
+    qtbot.keyClicks(child(panel, QLineEdit, "nextPath"), str(upcoming))
+
+    qtbot.mouseClick(child(panel, QPushButton, "check"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not panel.running, timeout=WAIT_MS)
+
+    status = shown(child(panel, QLabel, "status"))
+    assert status.startswith(f"✖ Nothing checked: cannot open {upcoming}")

@@ -5,12 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
+import shiboken6
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QAbstractButton,
     QApplication,
     QCheckBox,
     QComboBox,
+    QDialog,
+    QDialogButtonBox,
     QFileDialog,
     QLabel,
     QLineEdit,
@@ -32,7 +35,7 @@ from pinscope.core.pins.formats import FORMATS, render
 from pinscope.core.pins.model import BACKUP, PinSet, SPKIPin
 from pinscope.core.pins.parse import parse_pins
 from pinscope.core.trust import load_trust_stores
-from pinscope.gui.export_pins import ExportPinsPanel
+from pinscope.gui.export_pins import ExportPinsPanel, PinFindingsModel
 from tests.core import minting
 
 SPARE = "NFAZmggmJOVHGr88gTI7I1Mf9aWo2vehdJFtDLnykGQ="
@@ -429,3 +432,101 @@ def test_every_button_says_what_it_does(panel: ExportPinsPanel) -> None:
     buttons = [b for b in panel.findChildren(QAbstractButton) if b.isVisible()]
 
     assert [b.text() for b in buttons if not b.toolTip()] == []
+
+
+# ---- backups: problems said in words, the passphrase forgotten ---------------------------------
+
+
+def test_pasted_text_that_holds_no_pin_is_explained(qtbot: QtBot, panel: ExportPinsPanel) -> None:
+    paste_backup(qtbot, panel, "no pin in here")
+
+    problem = panel.findChild(QLabel, "backupProblem")
+    assert problem is not None and problem.isVisible()
+    assert problem.text().startswith("✖ ")
+    assert problem.toolTip() == "The backup pins are unchanged."
+    backups = panel.findChild(QListView, "backups")
+    assert backups is not None and backups.model().rowCount() == 0
+
+
+def test_each_finding_shows_its_detail_and_remedy_and_names_its_code_in_the_tooltip(
+    panel: ExportPinsPanel,
+) -> None:
+    view = panel.findChild(QListView, "findings")
+    assert view is not None
+    model = view.model()
+    assert isinstance(model, PinFindingsModel)
+    row = finding_codes(panel).index("pin.no-backup")
+    index = model.index(row, 0)
+
+    finding = next(f for f in model.findings() if f.code == "pin.no-backup")
+    assert index.data() == f"{finding.title}\n{finding.detail}\nWhat to do: {finding.remedy}"
+    assert index.data(Qt.ItemDataRole.ToolTipRole) == f"{finding.severity}: [pin.no-backup]"
+
+
+def fill_backup_dialog(qtbot: QtBot, folder: Path, passphrase: str, seen: list[QDialog]) -> None:
+    """Type into the backup-key dialog, whichever way it was opened, and press OK."""
+    dialog = QApplication.activeModalWidget()
+    assert isinstance(dialog, QDialog)
+    seen.append(dialog)
+    folder_field = dialog.findChild(QLineEdit, "backupFolder")
+    assert folder_field is not None
+    folder_field.setText(str(folder))
+    for name in ("passphrase", "passphraseRepeat"):
+        field = dialog.findChild(QLineEdit, name)
+        assert field is not None
+        qtbot.keyClicks(field, passphrase)
+    box = dialog.findChild(QDialogButtonBox)
+    assert box is not None
+    qtbot.mouseClick(box.button(QDialogButtonBox.StandardButton.Ok), Qt.MouseButton.LeftButton)
+
+
+def test_the_backup_key_dialog_leaves_no_passphrase_behind(
+    qtbot: QtBot, panel: ExportPinsPanel, tmp_path: Path
+) -> None:
+    passphrase = "correct horse battery staple"
+    backups = panel.findChild(QListView, "backups")
+    assert backups is not None
+    # The test holds on to the dialog, as a stray reference in the app might.
+    seen: list[QDialog] = []
+    QTimer.singleShot(0, lambda: fill_backup_dialog(qtbot, tmp_path / "keys", passphrase, seen))
+
+    qtbot.mouseClick(button(panel, "generateBackup"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: backups.model().rowCount() == 1, timeout=10_000)
+    qtbot.waitUntil(lambda: not shiboken6.isValid(seen[0]), timeout=5_000)
+
+    holding = [
+        widget
+        for widget in QApplication.allWidgets()
+        if isinstance(widget, QLineEdit) and passphrase in widget.text()
+    ]
+    assert holding == []
+    assert b"ENCRYPTED PRIVATE KEY" in next((tmp_path / "keys").glob("*.key")).read_bytes()
+
+
+def cancel_backup_dialog(qtbot: QtBot, passphrase: str, seen: list[QLineEdit]) -> None:
+    """Type a passphrase into the backup-key dialog, then press Escape."""
+    dialog = QApplication.activeModalWidget()
+    assert isinstance(dialog, QDialog)
+    field = dialog.findChild(QLineEdit, "passphrase")
+    assert field is not None
+    seen.append(field)
+    qtbot.keyClicks(field, passphrase)
+    qtbot.keyClick(field, Qt.Key.Key_Escape)
+
+
+def test_a_cancelled_backup_key_dialog_is_deleted_with_its_passphrase(
+    qtbot: QtBot, panel: ExportPinsPanel
+) -> None:
+    seen: list[QLineEdit] = []
+    QTimer.singleShot(0, lambda: cancel_backup_dialog(qtbot, "never used", seen))
+
+    qtbot.mouseClick(button(panel, "generateBackup"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: bool(seen) and not shiboken6.isValid(seen[0]), timeout=5_000)
+
+    assert not panel.findChildren(QDialog)
+    holding = [
+        widget
+        for widget in QApplication.allWidgets()
+        if isinstance(widget, QLineEdit) and "never used" in widget.text()
+    ]
+    assert holding == []
