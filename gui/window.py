@@ -8,7 +8,6 @@ import itertools
 import json
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import cryptography
@@ -32,7 +31,6 @@ from PySide6.QtGui import (
     QFontDatabase,
     QIcon,
     QKeySequence,
-    QShortcut,
     QStandardItem,
     QStandardItemModel,
 )
@@ -41,7 +39,6 @@ from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
     QFileDialog,
-    QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
@@ -49,7 +46,6 @@ from PySide6.QtWidgets import (
     QMenu,
     QMessageBox,
     QPlainTextEdit,
-    QPushButton,
     QSplitter,
     QStackedWidget,
     QTableView,
@@ -76,6 +72,7 @@ from pinscope.core.model import Entry, EntryType
 from pinscope.core.pins.parse import parse_pins
 from pinscope.core.sources import Passwords
 from pinscope.core.trust import load_trust_stores
+from pinscope.gui.chain_view import ChainView
 from pinscope.gui.check_pins import CheckPinsPanel
 from pinscope.gui.compare import CompareWidget
 from pinscope.gui.connect_dialog import ConnectPanel
@@ -90,8 +87,8 @@ from pinscope.gui.models import (
     CertificateRow,
     CertificatesModel,
     FindingsModel,
-    status_of,
 )
+from pinscope.gui.password_bar import PasswordBar, PasswordRequest
 from pinscope.gui.settings import Preferences, SettingsDialog, apply_theme, load_preferences
 from pinscope.gui.worker import Pacer, keep_gui_responsive, release_frozen, run_in_background
 
@@ -127,12 +124,6 @@ CHECK_AFTER_MS = 50
 LISTED_ENTRIES = 200
 """Entries listed under a source at a time; a "more" row lists the next ones."""
 MORE_ROLE = Qt.ItemDataRole.UserRole + 11
-STATUS_ICONS = {
-    "valid": "status-valid",
-    "expiring": "status-warning",
-    "expired": "status-error",
-    "not yet valid": "status-error",
-}
 
 
 def settings_for(prefs: Preferences) -> Settings:
@@ -140,91 +131,6 @@ def settings_for(prefs: Preferences) -> Settings:
     stores = load_trust_stores(prefs.trust_store)
     fetcher = IssuerFetcher() if prefs.fetch_missing else None
     return Settings(CheckContext(warn_days=prefs.warn_days), tuple(stores), fetcher)
-
-
-@dataclass
-class PasswordRequest:
-    """What a password is asked for: a file, or the key of one alias inside a keystore.
-
-    `given` holds the passwords that opened the file so far; it lives in memory while the
-    question is asked, for the next attempt, and is never written anywhere.
-    """
-
-    path: str
-    given: Passwords = field(default_factory=Passwords)
-    alias: str | None = None
-    """The keystore entry whose key is locked; None when the file's password is asked."""
-    file_key: bool = False
-    """The file was read, but a key in it is encrypted (a PEM file with an encrypted key)."""
-
-    def question(self, wrong: bool) -> str:
-        name = Path(self.path).name
-        if self.alias is not None:
-            what = f"the key \u201c{self.alias}\u201d in {name}"
-        elif self.file_key:
-            what = f"the private key in {name}"
-        else:
-            what = name
-        return f"Wrong password for {what}:" if wrong else f"Password for {what}:"
-
-    def with_answer(self, password: str) -> Passwords:
-        if self.alias is None:
-            return Passwords(password=password)
-        aliases = {**self.given.alias_passwords, self.alias: password}
-        return replace(self.given, alias_passwords=aliases)
-
-
-class PasswordBar(QWidget):
-    """Asks for a password in place, above the sources; says "wrong password" there."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        self.label = QLabel()
-        self.label.setWordWrap(True)
-        self.field = QLineEdit()
-        self.field.setEchoMode(QLineEdit.EchoMode.Password)
-        self.field.setPlaceholderText("password")
-        self.field.setMinimumWidth(120)
-        self.field.setToolTip("Used for this file only; never saved")
-        self.label.setBuddy(self.field)
-        self.button = QPushButton("Open")
-        self.button.setToolTip("Try this password (Enter)")
-        self.cancel = QPushButton("Skip")
-        self.cancel.setToolTip("Leave it locked (Escape)")
-        # Escape skips while the focus is in the bar; elsewhere it stays the panels' (Cancel).
-        skip = QShortcut(QKeySequence(Qt.Key.Key_Escape), self)
-        skip.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        skip.activated.connect(self.cancel.click)
-        column = QVBoxLayout()
-        column.addWidget(self.label)
-        row = QHBoxLayout()
-        row.addWidget(self.field, 1)
-        row.addWidget(self.button)
-        row.addWidget(self.cancel)
-        column.addLayout(row)
-        layout.addLayout(column)
-        self.request: PasswordRequest | None = None
-        self.hide()
-
-    @property
-    def path(self) -> str | None:
-        return self.request.path if self.request is not None else None
-
-    def ask(self, request: PasswordRequest, wrong: bool) -> None:
-        self.request = request
-        self.setEnabled(True)
-        self.label.setText(request.question(wrong))
-        self.field.clear()
-        self.show()
-        self.field.setFocus()
-
-    def done(self) -> None:
-        self.request = None
-        self.field.clear()
-        self.setEnabled(True)
-        self.hide()
 
 
 class _Progress(QObject):
@@ -331,11 +237,8 @@ class MainWindow(QMainWindow):
         middle_layout = QVBoxLayout(middle)
         middle_layout.setContentsMargins(0, 0, 0, 0)
         middle_layout.addWidget(self.filter)
-        self.chain = QStandardItemModel()
-        self.chain_view = QTreeView()
-        self.chain_view.setObjectName("chain")
-        self.chain_view.setModel(self.chain)
-        self.chain_view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.chain_view = ChainView()
+        self.chain = self.chain_view.chain
         table_and_chain = QSplitter(Qt.Orientation.Vertical)
         table_and_chain.addWidget(self.table)
         table_and_chain.addWidget(self.chain_view)
@@ -993,37 +896,10 @@ class MainWindow(QMainWindow):
         marked ✔ valid, ✖ expired or not yet valid, ? not reached."""
         self._show_path(inspection.validation if inspection is not None else None)
         if inspection is not None and inspection.source is not None and not inspection.checked:
-            self.chain.appendRow(QStandardItem("Checking the chains\u2026"))
+            self.chain_view.show_checking()
 
     def _show_path(self, validation: Validation | None) -> None:
-        self.chain.clear()
-        self.chain.setHorizontalHeaderLabels(["Chain"])
-        if validation is None:
-            return
-        given = {cert.sha256 for cert in (*validation.given, validation.path.certificates[0])}
-        fetched = {cert.sha256 for cert in validation.fetched}
-        parent = self.chain.invisibleRootItem()
-        for cert in validation.path.certificates:
-            status, _ = status_of(cert, validation.at, self.preferences.warn_days)
-            mark = "\u2714" if status in ("valid", "expiring") else "\u2716"
-            if cert.sha256 in fetched:
-                origin = "  (downloaded from its issuer's URL)"
-            elif cert.sha256 not in given:
-                origin = "  (from the trust store)"
-            else:
-                origin = ""
-            item = QStandardItem(icon(STATUS_ICONS[status]), f"{mark} {cert.short_name}{origin}")
-            item.setToolTip(f"{cert.details.subject}: {status}")
-            parent.appendRow(item)
-            parent = item
-        if not validation.path.complete:
-            last = validation.path.last.details
-            ending = "in no trust store" if last.self_signed else "? its issuer was not found"
-            mark = icon("status-warning" if last.self_signed else "status-unknown")
-            parent.appendRow(QStandardItem(mark, ending))
-        verdict = "trusted" if validation.trusted else "NOT trusted"
-        self.chain.setHorizontalHeaderLabels([f"Chain as built, leaf first: {verdict}"])
-        self.chain_view.expandAll()
+        self.chain_view.show_validation(validation, self.preferences.warn_days)
 
     # ---- settings and comparison -------------------------------------------------------------
 

@@ -1,0 +1,69 @@
+"""The chain as validated: a tree from the leaf down to the anchor, each certificate under the
+one it was issued to, with its status and where it came from."""
+
+from __future__ import annotations
+
+from PySide6.QtGui import QStandardItem, QStandardItemModel
+from PySide6.QtWidgets import QAbstractItemView, QTreeView
+
+from pinscope.core.chain import Validation
+from pinscope.gui.icons import icon
+from pinscope.gui.models import status_of
+
+__all__ = ["STATUS_ICONS", "ChainView"]
+
+STATUS_ICONS = {
+    "valid": "status-valid",
+    "expiring": "status-warning",
+    "expired": "status-error",
+    "not yet valid": "status-error",
+}
+"""The icon of each certificate status `status_of` gives."""
+
+
+class ChainView(QTreeView):
+    """The path a validation built, leaf first, marked ✔ in its validity or ✖ outside it; the
+    header says whether it is trusted."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.chain = QStandardItemModel(self)
+        self.setObjectName("chain")
+        self.setModel(self.chain)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.show_validation(None)
+
+    def show_checking(self) -> None:
+        """Say the chains are still being checked (what was read is shown meanwhile)."""
+        self.show_validation(None)
+        self.chain.appendRow(QStandardItem("Checking the chains\u2026"))
+
+    def show_validation(self, validation: Validation | None, warn_days: int = 30) -> None:
+        self.chain.clear()
+        self.chain.setHorizontalHeaderLabels(["Chain"])
+        if validation is None:
+            return
+        given = {cert.sha256 for cert in (*validation.given, validation.path.certificates[0])}
+        fetched = {cert.sha256 for cert in validation.fetched}
+        parent = self.chain.invisibleRootItem()
+        for cert in validation.path.certificates:
+            status, _ = status_of(cert, validation.at, warn_days)
+            mark = "\u2714" if status in ("valid", "expiring") else "\u2716"
+            if cert.sha256 in fetched:
+                origin = "  (downloaded from its issuer's URL)"
+            elif cert.sha256 not in given:
+                origin = "  (from the trust store)"
+            else:
+                origin = ""
+            item = QStandardItem(icon(STATUS_ICONS[status]), f"{mark} {cert.short_name}{origin}")
+            item.setToolTip(f"{cert.details.subject}: {status}")
+            parent.appendRow(item)
+            parent = item
+        if not validation.path.complete:
+            last = validation.path.last.details
+            ending = "in no trust store" if last.self_signed else "? its issuer was not found"
+            mark = icon("status-warning" if last.self_signed else "status-unknown")
+            parent.appendRow(QStandardItem(mark, ending))
+        verdict = "trusted" if validation.trusted else "NOT trusted"
+        self.chain.setHorizontalHeaderLabels([f"Chain as built, leaf first: {verdict}"])
+        self.expandAll()
