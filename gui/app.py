@@ -95,6 +95,7 @@ def run(sources: list[str]) -> int:
     if window.preferences.theme != "system":
         apply_theme(app, window.preferences.theme)
     install_error_dialog(window, handler.baseFilename if handler else None)
+    window.restore_layout()
     window.show()
     for source in sources:
         window.open_source(source)

@@ -19,11 +19,17 @@ STATUS_ICONS = {
     "not yet valid": "status-error",
 }
 """The icon of each certificate status `status_of` gives."""
+STATUS_WORDS = {
+    "expiring": "expires in {days} days",
+    "expired": "expired",
+    "not yet valid": "not yet valid",
+}
+"""What is said after a certificate's name when it is not simply valid."""
 
 
 class ChainView(QTreeView):
-    """The path a validation built, leaf first, marked ✔ in its validity or ✖ outside it; the
-    header says whether it is trusted."""
+    """The path a validation built, leaf first, each certificate with its status icon (and in
+    words unless valid); the header says whether it is trusted."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -47,15 +53,17 @@ class ChainView(QTreeView):
         fetched = {cert.sha256 for cert in validation.fetched}
         parent = self.chain.invisibleRootItem()
         for cert in validation.path.certificates:
-            status, _ = status_of(cert, validation.at, warn_days)
-            mark = "\u2714" if status in ("valid", "expiring") else "\u2716"
+            status, days = status_of(cert, validation.at, warn_days)
+            name = cert.short_name
+            if status in STATUS_WORDS:
+                name += f"  ({STATUS_WORDS[status].format(days=days)})"
             if cert.sha256 in fetched:
                 origin = "  (downloaded from its issuer's URL)"
             elif cert.sha256 not in given:
                 origin = "  (from the trust store)"
             else:
                 origin = ""
-            item = QStandardItem(icon(STATUS_ICONS[status]), f"{mark} {cert.short_name}{origin}")
+            item = QStandardItem(icon(STATUS_ICONS[status]), f"{name}{origin}")
             item.setToolTip(f"{cert.details.subject}: {status}")
             parent.appendRow(item)
             parent = item

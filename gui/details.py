@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMessageBox,
     QPlainTextEdit,
-    QProgressBar,
     QPushButton,
     QTabWidget,
     QTextBrowser,
@@ -35,6 +34,7 @@ from pinscope.core.chain import Validation
 from pinscope.core.files import replace_file
 from pinscope.core.model import Finding
 from pinscope.core.report import san_texts, serial_hex
+from pinscope.gui.models import EXPIRED, EXPIRING, VALID, status_colour, status_of
 
 __all__ = ["CertificateDetailsView"]
 
@@ -55,10 +55,12 @@ USAGE_WORDS = {
 }
 
 
-def _rows(rows: list[tuple[str, str]]) -> str:
+def _rows(rows: list[tuple[str, str]], markup: dict[str, str] | None = None) -> str:
+    """A two-column table of `rows`, escaped; a label in `markup` gets that HTML instead."""
+    markup = markup or {}
     cells = "".join(
-        f"<tr><td style='padding-right:12px'><b>{html.escape(k)}</b></td>"
-        f"<td>{html.escape(v)}</td></tr>"
+        f"<tr><td style='white-space:nowrap; padding-right:12px'><b>{html.escape(k)}</b></td>"
+        f"<td>{markup.get(k, html.escape(v))}</td></tr>"
         for k, v in rows
     )
     return f"<table cellspacing='3'>{cells}</table>"
@@ -74,13 +76,8 @@ class CertificateDetailsView(QTabWidget):
         self.setElideMode(Qt.TextElideMode.ElideNone)
         self.setUsesScrollButtons(True)
         self.summary = QTextBrowser()
-        self.lifetime = QProgressBar()
-        self.lifetime.setTextVisible(True)
-        summary_tab = QWidget()
-        summary_layout = QVBoxLayout(summary_tab)
-        summary_layout.addWidget(self.summary)
-        summary_layout.addWidget(self.lifetime)
-        self.addTab(summary_tab, "Summary")
+        self.addTab(self.summary, "Summary")
+        self.warn_days = 30
 
         self.names = QTextBrowser()
         self.addTab(self.names, "Names")
@@ -167,12 +164,10 @@ class CertificateDetailsView(QTabWidget):
             self.save_button.setEnabled(False)
             for field in self.pin_fields.values():
                 field.clear()
-            self.lifetime.reset()
             return
         details = cert.details
         now = dt.datetime.now(dt.UTC)
         self.summary.setHtml(self._summary_html(cert, validation, now))
-        self._lifetime(cert, now)
         names = san_texts(details.san) or ["(no subject alternative names)"]
         self.names.setHtml("<br>".join(html.escape(name) for name in names))
         usages = [USAGE_WORDS.get(u, u) for u in (*details.key_usage, *details.extended_key_usage)]
@@ -219,21 +214,55 @@ class CertificateDetailsView(QTabWidget):
             ("issued by", details.issuer or "(empty)"),
             ("valid from", f"{details.not_before:%Y-%m-%d %H:%M} UTC"),
             ("valid until", f"{details.not_after:%Y-%m-%d %H:%M} UTC ({days} days left)"),
+            ("lifetime", _lifetime_text(cert, now)),
             ("key", " ".join(str(p) for p in (key.type, key.size or "", key.curve or "") if p)),
             ("signature", details.signature_algorithm),
             ("serial", serial_hex(details.serial)),
         ]
         if validation is not None:
             rows.append(("trust", _trust_text(validation)))
-        return f"<h3>{html.escape(details.short_name())}</h3>" + _rows(rows)
+        bar = _lifetime_bar(cert, now, self.warn_days)
+        return f"<h3>{html.escape(details.short_name())}</h3>" + _rows(rows, {"lifetime": bar})
 
-    def _lifetime(self, cert: Certificate, now: dt.datetime) -> None:
-        details = cert.details
-        total = (details.not_after - details.not_before).total_seconds() or 1
-        used = min(max((now - details.not_before).total_seconds() / total, 0), 1)
-        self.lifetime.setRange(0, 100)
-        self.lifetime.setValue(int(used * 100))
-        self.lifetime.setFormat(f"{int(used * 100)} % of its lifetime used")
+
+LIFETIME_BAR_PX = 120
+"""The width of the lifetime bar in the Summary tab."""
+
+
+def _lifetime_used(cert: Certificate, now: dt.datetime) -> float:
+    """The share of its validity period that has passed at `now`, from 0 to 1."""
+    details = cert.details
+    total = (details.not_after - details.not_before).total_seconds() or 1
+    return min(max((now - details.not_before).total_seconds() / total, 0.0), 1.0)
+
+
+def _lifetime_text(cert: Certificate, now: dt.datetime) -> str:
+    return f"{int(_lifetime_used(cert, now) * 100)} % used"
+
+
+def _lifetime_bar(cert: Certificate, now: dt.datetime, warn_days: int) -> str:
+    """The lifetime as a bar in the certificate's status colour, then the share in words."""
+    status, _ = status_of(cert, now, warn_days)
+    colour = {"valid": VALID, "expiring": EXPIRING}.get(status, EXPIRED)
+    filled = round(_lifetime_used(cert, now) * LIFETIME_BAR_PX)
+    track = QApplication.palette().mid().color().name()
+    cells = "".join(
+        f"<td width='{width}' bgcolor='{shade}' style='font-size:4pt'>&nbsp;</td>"
+        for width, shade in (
+            (filled, status_colour(colour).name()),
+            (LIFETIME_BAR_PX - filled, track),
+        )
+        if width > 0
+    )
+    bar = (
+        f"<table cellspacing='0' cellpadding='0' width='{LIFETIME_BAR_PX}'><tr>{cells}</tr></table>"
+    )
+    return (
+        "<table cellspacing='0' cellpadding='0'><tr>"
+        f"<td valign='middle'>{bar}</td>"
+        f"<td style='padding-left:8px'>{html.escape(_lifetime_text(cert, now))}</td>"
+        "</tr></table>"
+    )
 
 
 def _trust_text(validation: Validation) -> str:

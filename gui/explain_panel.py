@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import html
 import re
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtGui import QFontDatabase, QKeySequence, QShortcut, QTextOption
@@ -24,7 +24,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from pinscope.core.explain import Explanation, explain
+if TYPE_CHECKING:
+    # Its tables take a tenth of a second to build: loaded on the first Explain, not at start.
+    from pinscope.core.explain import Explanation
+
 
 __all__ = ["ExplainPanel", "render_explanations"]
 
@@ -173,6 +176,8 @@ class ExplainPanel(QWidget):
         if not text.strip():
             self.result_view.setHtml(PROMPT)
             return []
+        from pinscope.core.explain import explain
+
         explanations = explain(text)
         self.result_view.setHtml(render_explanations(explanations))
         self.explained.emit(explanations)

@@ -373,6 +373,8 @@ class ExportPinsPanel(QWidget):
         self._outcome = _Outcome(None, None, "nothing loaded", ())
         # Signals fire while the form is built; nothing is computed until it is complete.
         self._building = True
+        self._laid_out = False
+        """Whether resizeEvent has shared the panel between the form and the output yet."""
 
         self.form = self._build_form()
         output = self._build_output()
@@ -715,14 +717,15 @@ class ExportPinsPanel(QWidget):
         super().resizeEvent(event)
         room = self.form.minimumWidth() + self.preview.minimumWidth() + 60
         wanted = Qt.Orientation.Horizontal if self.width() >= room else Qt.Orientation.Vertical
-        if self.splitter.orientation() == wanted:
+        if self.splitter.orientation() == wanted and self._laid_out:
             return
+        self._laid_out = True
         self.splitter.setOrientation(wanted)
         if wanted == Qt.Orientation.Horizontal:
             self.splitter.setSizes([max(self.form.minimumWidth(), 430), self.width()])
         else:
             self.splitter.setSizes([self.height() * 7 // 20, self.height() * 13 // 20])
-            self.output_splitter.setSizes([self.height() * 3, self.height()])
+            self.output_splitter.setSizes([self.height() * 4, self.height()])
 
     # ---- inputs --------------------------------------------------------------------------------
 

@@ -4,10 +4,15 @@ columns and a role that hands back the core object of a row."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+)
 from PySide6.QtGui import QBrush, QColor
 
 from pinscope.core.certificate import Certificate
@@ -15,11 +20,20 @@ from pinscope.core.model import Finding, Severity, Source
 from pinscope.core.report import san_texts, serial_hex
 from pinscope.gui.icons import icon, palette_is_dark
 
-__all__ = ["CERTIFICATE_ROLE", "COLUMNS", "CertificateRow", "CertificatesModel", "FindingsModel"]
+__all__ = [
+    "CERTIFICATE_ROLE",
+    "COLUMNS",
+    "CertificateFilter",
+    "CertificateRow",
+    "CertificatesModel",
+    "FindingsModel",
+]
 
 CERTIFICATE_ROLE = Qt.ItemDataRole.UserRole + 1
 """The role whose data is the row's core object (a `CertificateRow` or a `Finding`)."""
 SORT_ROLE = Qt.ItemDataRole.UserRole + 2
+FILTER_ROLE = Qt.ItemDataRole.UserRole + 3
+"""The text the filter box searches: what is shown, but the Entry column only while shown."""
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -42,26 +56,29 @@ def status_colour(colour: QColor) -> QColor:
     return colour if palette_is_dark() else _ON_LIGHT.get(colour.rgb(), colour)
 
 
-@dataclass(frozen=True)
-class CertificateRow:
-    """One certificate as the table shows it, with the entry it belongs to."""
+class CertificateRow(NamedTuple):
+    """One certificate as the table shows it, with the entry it belongs to (a tuple: a big
+    bundle makes ten thousand of them while the window waits)."""
 
     alias: str
     certificate: Certificate
 
 
 COLUMNS = (
+    "Entry",
     "Subject",
-    "Issuer",
-    "SANs",
     "Status",
     "Days left",
+    "Issuer",
+    "SANs",
     "Key",
     "SPKI pin",
     "SHA-256",
     "Serial",
 )
-"""The certificate table's columns, in order; the user can hide any of them."""
+"""The certificate table's columns, in order (the status beside the name, so it is seen
+without scrolling); the user can hide any of them. "Entry" is the keystore alias or the chain's
+name, shown when a source holds more than one entry."""
 
 
 def rows_of(source: Source) -> list[CertificateRow]:
@@ -97,6 +114,8 @@ class CertificatesModel(QAbstractTableModel):
         self._rows: list[CertificateRow] = []
         self._now = dt.datetime.now(dt.UTC)
         self.warn_days = warn_days
+        self.entries_searched = True
+        """Whether FILTER_ROLE gives the Entry column's text (see CertificateFilter)."""
 
     def set_source(self, source: Source | None) -> None:
         self.beginResetModel()
@@ -130,19 +149,26 @@ class CertificatesModel(QAbstractTableModel):
         if role == CERTIFICATE_ROLE:
             return row
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
-            return self._text(row.certificate, column)
+            return self._text(row, column)
+        if role == FILTER_ROLE:
+            return (
+                "" if column == "Entry" and not self.entries_searched else self._text(row, column)
+            )
         if role == SORT_ROLE:
             if column == "Days left":
                 return status_of(row.certificate, self._now, self.warn_days)[1]
-            return self._text(row.certificate, column)
+            return self._text(row, column)
         if role == Qt.ItemDataRole.ForegroundRole and column in ("Status", "Days left"):
             status = status_of(row.certificate, self._now, self.warn_days)[0]
             colour = {"expired": EXPIRED, "not yet valid": EXPIRED, "expiring": EXPIRING}
             return QBrush(status_colour(colour.get(status, VALID)))
         return None
 
-    def _text(self, cert: Certificate, column: str) -> str:
+    def _text(self, row: CertificateRow, column: str) -> str:
+        cert = row.certificate
         details = cert.details
+        if column == "Entry":
+            return row.alias
         if column == "Subject":
             return details.subject or "(empty)"
         if column == "Issuer":
@@ -163,6 +189,33 @@ class CertificatesModel(QAbstractTableModel):
         if column == "SHA-256":
             return cert.sha256
         return serial_hex(details.serial)
+
+
+class CertificateFilter(QSortFilterProxyModel):
+    """The certificate table sorted by SORT_ROLE and filtered, case-insensitively, by a text
+    found in any column's FILTER_ROLE."""
+
+    def __init__(self, source: CertificatesModel) -> None:
+        super().__init__()
+        self.setSourceModel(source)
+        self.setSortRole(SORT_ROLE)
+        self.setFilterRole(FILTER_ROLE)
+        self.setFilterKeyColumn(-1)
+        self.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self._source = source
+
+    def search_entries(self, searched: bool) -> None:
+        """Whether the Entry column is searched (while it shows: hidden, the chain's name on
+        every row would match them all)."""
+        if searched == self._source.entries_searched:
+            return
+        if hasattr(QSortFilterProxyModel, "Direction"):  # Qt 6.10 and later
+            self.beginFilterChange()
+            self._source.entries_searched = searched
+            self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+        else:
+            self._source.entries_searched = searched
+            self.invalidateRowsFilter()
 
 
 SEVERITY_ICON = {

@@ -14,18 +14,18 @@ import cryptography
 import OpenSSL
 from PySide6 import __version__ as qt_version
 from PySide6.QtCore import (
+    QByteArray,
     QEvent,
     QModelIndex,
     QObject,
     QPoint,
     QSettings,
-    QSortFilterProxyModel,
     Qt,
-    QTimer,
     Signal,
 )
 from PySide6.QtGui import (
     QAction,
+    QCloseEvent,
     QDragEnterEvent,
     QDropEvent,
     QFontDatabase,
@@ -83,14 +83,20 @@ from pinscope.gui.icons import icon, palette_is_dark
 from pinscope.gui.models import (
     CERTIFICATE_ROLE,
     COLUMNS,
-    SORT_ROLE,
+    CertificateFilter,
     CertificateRow,
     CertificatesModel,
     FindingsModel,
 )
 from pinscope.gui.password_bar import PasswordBar, PasswordRequest
 from pinscope.gui.settings import Preferences, SettingsDialog, apply_theme, load_preferences
-from pinscope.gui.worker import Pacer, keep_gui_responsive, release_frozen, run_in_background
+from pinscope.gui.worker import (
+    Pacer,
+    after_next_paint,
+    keep_gui_responsive,
+    release_frozen,
+    run_in_background,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -103,11 +109,12 @@ EMPTY_TEXT = (
 RECENT_KEY = "recent-files"
 RECENT_COUNT = 10
 COLUMN_WIDTHS = {
+    "Entry": 120,
     "Subject": 230,
-    "Issuer": 190,
-    "SANs": 190,
     "Status": 80,
     "Days left": 70,
+    "Issuer": 190,
+    "SANs": 190,
     "Key": 110,
     "SPKI pin": 200,
 }
@@ -120,7 +127,7 @@ TOOL_ICONS = {
     "Compare": "compare",
 }
 CHECK_AFTER_MS = 50
-"""The checks of what was read start this long after its rows are shown (see `_was_read`)."""
+"""The checks of what was read start this long after its rows are painted (see `_was_read`)."""
 LISTED_ENTRIES = 200
 """Entries listed under a source at a time; a "more" row lists the next ones."""
 MORE_ROLE = Qt.ItemDataRole.UserRole + 11
@@ -137,6 +144,15 @@ class _Progress(QObject):
     """Progress of a job, from its worker thread to the status bar (a queued signal)."""
 
     checking = Signal(str, int, int)
+
+
+GEOMETRY_KEY = "window/geometry"
+STATE_KEY = "window/state"
+"""Where the window's size and place, and its docks' layout, are kept between runs."""
+LAYOUT_VERSION = 1
+"""Raised when the docks change, so an older layout is not restored onto them."""
+TOOL_SHARE = 9 / 20
+"""The share of the window's width a tool's dock takes when first opened."""
 
 
 class MainWindow(QMainWindow):
@@ -160,6 +176,8 @@ class MainWindow(QMainWindow):
         """Each action with the name of its icon, swapped when the theme turns dark or light."""
         self._skipped: dict[str, set[str]] = {}
         """By file: the aliases whose key passwords the user skipped ("" for a file's key)."""
+        self._docks_sized = False
+        """Whether the tools' docks have been given their width (or a saved layout restored)."""
 
         self.sources = QStandardItemModel()
         self.sources.setHorizontalHeaderLabels(["Sources"])
@@ -172,11 +190,7 @@ class MainWindow(QMainWindow):
         self.password_bar.cancel.clicked.connect(self._skip_password)
 
         self.certificates = CertificatesModel()
-        self.proxy = QSortFilterProxyModel()
-        self.proxy.setSourceModel(self.certificates)
-        self.proxy.setFilterKeyColumn(-1)
-        self.proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-        self.proxy.setSortRole(SORT_ROLE)
+        self.proxy = CertificateFilter(self.certificates)
         self.table = QTableView()
         self.table.setModel(self.proxy)
         self.table.setSortingEnabled(True)
@@ -197,8 +211,10 @@ class MainWindow(QMainWindow):
         header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         header.customContextMenuRequested.connect(self._choose_columns)
         header.setToolTip("Right-click to choose the columns")
-        for hidden in ("SHA-256", "Serial"):
-            self.table.setColumnHidden(COLUMNS.index(hidden), True)
+        self._entry_column_chosen = False
+        """Whether the user showed or hid the Entry column (else it follows the source)."""
+        for hidden in ("Entry", "SHA-256", "Serial"):
+            self._show_column(COLUMNS.index(hidden), False, chosen=False)
         self.filter = QLineEdit()
         self.filter.setPlaceholderText("Filter by subject, issuer, SAN, pin, fingerprint…")
         self.filter.setClearButtonEnabled(True)
@@ -453,6 +469,11 @@ class MainWindow(QMainWindow):
             self._hand_sources(name)
         dock.show()
         dock.raise_()
+        if not self._docks_sized:
+            # Room for a pin preview or a handshake form beside the certificate table.
+            self._docks_sized = True
+            wide = max(dock.sizeHint().width(), int(self.width() * TOOL_SHARE))
+            self.resizeDocks([dock], [wide], Qt.Orientation.Horizontal)
         if self.stack.currentIndex() == 0:
             self.stack.setCurrentIndex(1)
 
@@ -467,6 +488,22 @@ class MainWindow(QMainWindow):
         ready = [i for i in self.inspections if i.source is not None and i.checked]
         panel = self.export_panel if name == "Export pins" else self.check_panel
         panel.set_inspections(ready)
+
+    def restore_layout(self) -> None:
+        """Put the window and its docks back as they were when it was last closed."""
+        settings = QSettings()
+        geometry = settings.value(GEOMETRY_KEY)
+        if isinstance(geometry, QByteArray):
+            self.restoreGeometry(geometry)
+        state = settings.value(STATE_KEY)
+        if isinstance(state, QByteArray) and self.restoreState(state, LAYOUT_VERSION):
+            self._docks_sized = True
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        settings = QSettings()
+        settings.setValue(GEOMETRY_KEY, self.saveGeometry())
+        settings.setValue(STATE_KEY, self.saveState(LAYOUT_VERSION))
+        super().closeEvent(event)
 
     def about_text(self) -> str:
         openssl = OpenSSL.SSL.OpenSSL_version(OpenSSL.SSL.OPENSSL_VERSION).decode()
@@ -616,7 +653,7 @@ class MainWindow(QMainWindow):
         # Laying out and painting the new rows takes the interpreter lock for every call into
         # the models; with the checks already running, each call waited its turn and the first
         # paint of a 10,000-row table stalled the window for 100 ms and more.
-        QTimer.singleShot(CHECK_AFTER_MS, start)
+        after_next_paint(self.table.viewport(), start, CHECK_AFTER_MS)
 
     def _show_progress(self, name: str, done: int, total: int) -> None:
         if not any(Path(shown.name).name == name for shown in self.inspections):
@@ -785,11 +822,15 @@ class MainWindow(QMainWindow):
         checking = "  (checking\u2026)" if not inspection.checked else ""
         return f"{mark}{Path(inspection.name).name}  [{inspection.source.format}]{checking}"
 
-    @staticmethod
-    def _status_text(inspection: Inspection) -> str:
+    def _status_text(self, inspection: Inspection) -> str:
         if inspection.source is None:
             return f"{inspection.name}: {inspection.error}"
-        count = len(inspection.source.certificates())
+        # The table's rows are the certificates, counted already when it shows this source.
+        count = (
+            self.certificates.rowCount()
+            if self._shown is inspection
+            else len(inspection.source.certificates())
+        )
         name = Path(inspection.name).name
         if not inspection.checked:
             return f"{name}: {count} certificate(s); checking chains\u2026"
@@ -823,6 +864,10 @@ class MainWindow(QMainWindow):
         if inspection is not self._shown:
             self._shown = inspection
             self.certificates.set_source(inspection.source if inspection else None)
+            if not self._entry_column_chosen:
+                source = inspection.source if inspection else None
+                several = source is not None and len(source.entries) > 1
+                self._show_column(COLUMNS.index("Entry"), several, chosen=False)
         endpoint = inspection.endpoint if inspection else None
         self.bottom.setTabEnabled(1, endpoint is not None)
         self.handshake_view.setPlainText("\n".join(story_lines(endpoint)) if endpoint else "")
@@ -888,12 +933,19 @@ class MainWindow(QMainWindow):
             action = menu.addAction(name)
             action.setCheckable(True)
             action.setChecked(not self.table.isColumnHidden(number))
-            action.toggled.connect(lambda shown, n=number: self.table.setColumnHidden(n, not shown))
+            action.toggled.connect(lambda shown, n=number: self._show_column(n, shown))
         menu.popup(self.table.horizontalHeader().mapToGlobal(position))
+
+    def _show_column(self, number: int, shown: bool, chosen: bool = True) -> None:
+        """Show or hide a column; the Entry column is searched only while it shows."""
+        self.table.setColumnHidden(number, not shown)
+        if COLUMNS[number] == "Entry":
+            self._entry_column_chosen = self._entry_column_chosen or chosen
+            self.proxy.search_entries(shown)
 
     def _show_chain(self, inspection: Inspection | None) -> None:
         """The validated path leaf first, each certificate under the one it was issued to,
-        marked ✔ valid, ✖ expired or not yet valid, ? not reached."""
+        with its status; "checking" until the chains are judged."""
         self._show_path(inspection.validation if inspection is not None else None)
         if inspection is not None and inspection.source is not None and not inspection.checked:
             self.chain_view.show_checking()
@@ -916,6 +968,7 @@ class MainWindow(QMainWindow):
         if isinstance(app, QApplication):
             apply_theme(app, prefs.theme)
         self.certificates.warn_days = prefs.warn_days
+        self.details.warn_days = prefs.warn_days
         self.connect_panel.set_trust_store(prefs.trust_store)
         self.connect_panel.set_warn_days(prefs.warn_days)
         self.check_panel.set_settings(lambda: settings_for(prefs))

@@ -15,11 +15,19 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtCore import QEvent, QObject, QRunnable, QThreadPool, QTimer, Signal
+from PySide6.QtWidgets import QWidget
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["Job", "Pacer", "keep_gui_responsive", "release_frozen", "run_in_background"]
+__all__ = [
+    "Job",
+    "Pacer",
+    "after_next_paint",
+    "keep_gui_responsive",
+    "release_frozen",
+    "run_in_background",
+]
 
 SWITCH_INTERVAL_S = 0.001
 """How long a job may hold the interpreter lock while the GUI thread waits for it.
@@ -69,6 +77,53 @@ class Pacer:
 def keep_gui_responsive() -> None:
     """Make jobs hand the interpreter lock to the GUI thread sooner (once, at start)."""
     sys.setswitchinterval(SWITCH_INTERVAL_S)
+
+
+class _AfterPaint(QObject):
+    """Calls `callback` once, `delay_ms` after `widget` has next been painted, or after
+    `give_up_ms` if it is not painted (a hidden or minimised window). A child of `widget`:
+    gone with it, callback and all."""
+
+    def __init__(
+        self, widget: QWidget, callback: Callable[[], None], delay_ms: int, give_up_ms: int
+    ) -> None:
+        super().__init__(widget)
+        self._widget = widget
+        self._callback: Callable[[], None] | None = callback
+        self._delay_ms = delay_ms
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self._fire)
+        self._timer.start(give_up_ms)
+        widget.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Paint and self._callback is not None:
+            self._widget.removeEventFilter(self)
+            # Timers are not run while the paint is, so this fires once it has ended.
+            self._timer.start(self._delay_ms)
+        return False
+
+    def _fire(self) -> None:
+        callback, self._callback = self._callback, None
+        if callback is None:
+            return
+        self._widget.removeEventFilter(self)
+        self.deleteLater()
+        callback()
+
+
+def after_next_paint(
+    widget: QWidget, callback: Callable[[], None], delay_ms: int = 0, give_up_ms: int = 1000
+) -> None:
+    """Call `callback` on the GUI thread once `widget`'s next paint has ended, and at least
+    `delay_ms` after it began.
+
+    A job started this way does not compete for the interpreter lock with the paint that shows
+    what the user is waiting for (the rows of a big file). Should `widget` not be painted
+    within `give_up_ms` (the window is hidden), `callback` is called then.
+    """
+    _AfterPaint(widget, callback, delay_ms, give_up_ms)
 
 
 class _Signals(QObject):

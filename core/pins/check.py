@@ -821,7 +821,7 @@ def _findings(
                 "pin.mismatch",
                 Severity.ERROR,
                 f"{config.platform_name} would refuse {verdict.host or verdict.source}",
-                f"Checked against {verdict.source}: {verdict.verdict}.",
+                f"Checked against {verdict.source}: {verdict.verdict.rstrip('.')}.",
                 "Pin a key of the chain the platform checks (an intermediate or root CA key is "
                 "the safest), plus a backup key.",
             )

@@ -11,9 +11,11 @@ from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from pinscope.gui.models import CERTIFICATE_ROLE
+from pinscope.gui.models import CERTIFICATE_ROLE, COLUMNS
 from pinscope.gui.window import MainWindow
 from tests.conftest import DATA, PASSWORDS
+
+SUBJECT = COLUMNS.index("Subject")
 
 
 @pytest.fixture
@@ -79,7 +81,7 @@ def test_filter_keeps_matching_rows_and_sorting_by_days(qtbot: QtBot, window: Ma
     assert column(window, "Subject") == ["CN=Pinscope Test Issuing CA,O=Pinscope Tests,C=GB"]
 
     window.filter.clear()
-    window.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+    window.table.sortByColumn(SUBJECT, Qt.SortOrder.AscendingOrder)
     assert column(window, "Subject") == sorted(column(window, "Subject"))
 
 
@@ -198,7 +200,12 @@ def test_clicking_a_finding_selects_its_certificate(qtbot: QtBot, window: MainWi
     window.findings_view.clicked.emit(model.index(target, 1))
 
     current = window.table.currentIndex()
-    assert window.table.model().index(current.row(), 0).data().startswith("CN=Pinscope Test Root")
+    assert (
+        window.table.model()
+        .index(current.row(), SUBJECT)
+        .data()
+        .startswith("CN=Pinscope Test Root")
+    )
 
 
 def test_dropping_a_file_opens_it(qtbot: QtBot, window: MainWindow) -> None:
@@ -260,6 +267,33 @@ def test_tools_open_in_docks_from_their_shortcuts(window: MainWindow) -> None:
         assert window.docks[name].isVisible()
 
 
+def test_a_tool_first_opens_beside_the_table_with_room(qtbot: QtBot, window: MainWindow) -> None:
+    window.resize(1400, 860)
+    qtbot.waitUntil(lambda: window.width() == 1400)
+    window.show_tool("Export pins")
+    dock = window.docks["Export pins"]
+    qtbot.waitUntil(lambda: dock.width() >= 1400 * 0.4)
+    assert window.table.isVisible() and window.table.width() > 300
+
+
+def test_the_window_and_its_docks_are_back_after_a_restart(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    window.show_tool("Explain")
+    window.resize(780, 700)  # within the offscreen screen, which a restored window is kept to
+    qtbot.waitUntil(lambda: window.width() == 780)
+    window.close()
+
+    again = MainWindow()
+    qtbot.addWidget(again)
+    again.restore_layout()
+    again.show()
+    qtbot.waitExposed(again)
+    assert again.size() == window.size()
+    assert again.docks["Explain"].isVisible()
+    assert not again.docks["Connect"].isVisible()
+
+
 def test_an_endpoint_connected_from_the_panel_shows_its_handshake(
     qtbot: QtBot, window: MainWindow
 ) -> None:
@@ -315,9 +349,44 @@ def test_the_chain_is_shown_leaf_first_with_marks(qtbot: QtBot, window: MainWind
     leaf = window.chain.item(0)
     intermediate = leaf.child(0)
     root = intermediate.child(0)
-    assert leaf.text() == "\u2714 api.example.test"
-    assert intermediate.text() == "\u2714 Pinscope Test Issuing CA"
-    assert root.text().startswith("\u2714 Pinscope Test Root")
+    assert leaf.text() == "api.example.test"
+    assert intermediate.text() == "Pinscope Test Issuing CA"
+    assert root.text() == "Pinscope Test Root"
+    assert leaf.toolTip() == "CN=api.example.test: valid"
+
+
+def test_the_chain_says_which_certificate_expired_or_expires_soon(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path
+) -> None:
+    import datetime as dt
+
+    from tests.core import minting
+
+    now = dt.datetime.now(dt.UTC)
+    root = minting.mint_ca("Chain Root", not_after=now + dt.timedelta(days=3650))
+    issuing = minting.mint_ca(
+        "Chain Issuing CA",
+        root,
+        not_before=now - dt.timedelta(days=300),
+        not_after=now + dt.timedelta(days=10, hours=12),
+    )
+    leaf = minting.mint_leaf(
+        issuing,
+        "old.test",
+        not_before=now - dt.timedelta(days=100),
+        not_after=now - dt.timedelta(days=2),
+    )
+    path = tmp_path / "old.pem"
+    path.write_bytes(leaf.pem + issuing.pem + root.pem)
+    opened(qtbot, window, path)
+
+    shown = window.chain.item(0)
+    assert shown.text() == "old.test  (expired)"
+    assert shown.child(0).text() == "Chain Issuing CA  (expires in 10 days)"
+    assert shown.child(0).child(0).text() == "Chain Root"
+    assert (
+        window.chain_view.model().headerData(0, Qt.Orientation.Horizontal).endswith("NOT trusted")
+    )
 
 
 def test_copy_report_puts_the_text_report_on_the_clipboard(
@@ -352,6 +421,26 @@ def test_a_loaded_key_is_offered_as_client_certificate(qtbot: QtBot, window: Mai
     assert any(label.startswith("p12-aes.p12: ") for label in labels)
 
 
+def test_a_keystore_shows_the_alias_of_each_row(qtbot: QtBot, window: MainWindow) -> None:
+    from pinscope.gui.models import COLUMNS
+
+    entry = COLUMNS.index("Entry")
+    window.open_path(str(DATA / "keystore.jks"), PASSWORDS["keystore.jks"])
+    checked(qtbot, window)
+
+    assert not window.table.isColumnHidden(entry)
+    rows = dict(zip(column(window, "Subject"), column(window, "Entry"), strict=True))
+    assert rows["CN=other.example.test"] == "other"
+    assert rows["CN=api.example.test"] == "server"
+    window.filter.setText("test-root")
+    assert column(window, "Entry") == ["test-root"]
+
+    window.filter.clear()
+    opened(qtbot, window, DATA / "chain.pem", count=2)
+    window.sources_view.setCurrentIndex(window.sources.index(1, 0))
+    assert window.table.isColumnHidden(entry)  # one chain: nothing to tell apart
+
+
 def test_the_chain_follows_the_selected_keystore_entry(qtbot: QtBot, window: MainWindow) -> None:
     window.open_path(str(DATA / "keystore.jks"), PASSWORDS["keystore.jks"])
     checked(qtbot, window)
@@ -360,8 +449,8 @@ def test_the_chain_follows_the_selected_keystore_entry(qtbot: QtBot, window: Mai
     window.table.selectRow(subjects.index("CN=api.example.test"))
 
     leaf = window.chain.item(0)
-    assert leaf.text() == "\u2714 api.example.test"
-    assert leaf.child(0).text() == "\u2714 Pinscope Test Issuing CA"
+    assert leaf.text() == "api.example.test"
+    assert leaf.child(0).text() == "Pinscope Test Issuing CA"
 
     window.table.selectRow(subjects.index("CN=other.example.test"))
     assert window.chain.item(0).child(0).text() == "in no trust store"
@@ -444,7 +533,9 @@ def test_pasting_a_pin_selects_the_certificate_with_that_key(
     window.paste_action.trigger()
 
     current = window.table.currentIndex()
-    assert rows.index(current.row(), 0).data() == "CN=Pinscope Test Root,O=Pinscope Tests,C=GB"
+    assert (
+        rows.index(current.row(), SUBJECT).data() == "CN=Pinscope Test Root,O=Pinscope Tests,C=GB"
+    )
     assert window.statusBar().currentMessage() == (
         "The pasted pin is the key of Pinscope Test Root (chain.pem)"
     )
@@ -530,7 +621,7 @@ def test_picking_a_keystore_entry_selects_its_certificate(qtbot: QtBot, window: 
     window.sources_view.setCurrentIndex(source.child(server).index())
 
     current = window.table.currentIndex()
-    assert window.table.model().index(current.row(), 0).data() == "CN=api.example.test"
+    assert window.table.model().index(current.row(), SUBJECT).data() == "CN=api.example.test"
     assert "api.example.test" in window.details.summary.toPlainText()
 
 
@@ -568,7 +659,7 @@ def test_a_big_bundle_lists_its_entries_in_steps(
     assert source.child(200).text() == "h200.test  (certificate-chain)"
     assert window.sources_view.currentIndex() == source.child(200).index()
     current = window.table.currentIndex()
-    assert window.table.model().index(current.row(), 0).data() == "CN=h200.test"
+    assert window.table.model().index(current.row(), SUBJECT).data() == "CN=h200.test"
 
 
 def test_a_source_given_as_host_and_port_is_connected_to(qtbot: QtBot, window: MainWindow) -> None:

@@ -7,7 +7,7 @@ import time
 
 from pytestqt.qtbot import QtBot
 
-from pinscope.gui.worker import Pacer, run_in_background
+from pinscope.gui.worker import Pacer, after_next_paint, run_in_background
 
 
 def test_a_result_and_an_error_come_back_on_the_gui_thread(qtbot: QtBot) -> None:
@@ -82,3 +82,46 @@ def test_a_job_cancelled_after_it_ended_delivers_nothing_and_lets_go(qtbot: QtBo
 
     assert results == []
     assert alive() is None
+
+
+def test_after_next_paint_waits_for_the_paint_then_the_delay(qtbot: QtBot) -> None:
+    from PySide6.QtCore import QEvent, QObject
+    from PySide6.QtWidgets import QLabel
+
+    label = QLabel("rows")
+    qtbot.addWidget(label)
+    label.show()
+    qtbot.waitExposed(label)
+    qtbot.wait(50)  # the first paints are over
+    events: list[tuple[str, float]] = []
+
+    class Painted(QObject):
+        def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+            if event.type() == QEvent.Type.Paint:
+                events.append(("painted", time.perf_counter()))
+            return False
+
+    painted = Painted()
+    label.installEventFilter(painted)
+    after_next_paint(label, lambda: events.append(("called", time.perf_counter())), 100)
+    qtbot.wait(150)
+    assert events == []  # nothing painted yet, nothing called
+    label.setText("more rows")  # asks for a paint
+
+    qtbot.waitUntil(lambda: [kind for kind, _ in events][-1:] == ["called"], timeout=2_000)
+    kinds = [kind for kind, _ in events]
+    assert kinds.count("called") == 1 and kinds[0] == "painted"
+    assert events[-1][1] - events[0][1] >= 0.09
+
+
+def test_after_next_paint_gives_up_waiting_on_a_hidden_widget(qtbot: QtBot) -> None:
+    from PySide6.QtWidgets import QLabel
+
+    hidden = QLabel("never shown")
+    qtbot.addWidget(hidden)
+    called: list[bool] = []
+    after_next_paint(hidden, lambda: called.append(True), 0, give_up_ms=200)
+
+    qtbot.waitUntil(lambda: called == [True], timeout=2_000)
+    qtbot.wait(100)
+    assert called == [True]  # once

@@ -119,6 +119,8 @@ def test_an_untrusted_chain_is_refused_before_pins(
 
     assert verdict.connects is False
     assert "not trusted" in verdict.verdict
+    mismatch = next(f for f in verdict.findings if f.code == "pin.mismatch")
+    assert mismatch.detail.endswith(".") and not mismatch.detail.endswith("..")
 
 
 # ---- iOS ATS: CA list and leaf list ------------------------------------------------------------
