@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from pinscope import resources
 from pinscope.core import __version__
 from pinscope.gui.settings import apply_theme
-from pinscope.gui.window import MainWindow
+from pinscope.gui.window import MainWindow, library_versions
 
 __all__ = ["MainWindow", "install_error_dialog", "log_folder", "main", "run"]
 
@@ -53,7 +53,7 @@ def error_details(kind: type[BaseException], error: BaseException, tb: Traceback
     """Versions and the traceback, for the dialog's copyable details and the log."""
     lines = traceback.format_exception(kind, error, tb)
     versions = f"Pinscope {__version__}, Python {platform.python_version()}, {platform.platform()}"
-    return versions + "\n\n" + "".join(lines)
+    return f"{versions}\n{library_versions()}\n\n" + "".join(lines)
 
 
 def install_error_dialog(window: MainWindow, log_path: str | None) -> None:

@@ -52,6 +52,7 @@ from PySide6.QtWidgets import (
 )
 from shiboken6 import isValid
 
+from pinscope.core.aia import IssuerFetcher
 from pinscope.core.checks import CheckContext
 from pinscope.core.checks.context import DEFAULT_WARN_DAYS
 from pinscope.core.endpoint.handshake import (
@@ -142,6 +143,8 @@ class ConnectionRequest:
     trust_password: str | None = field(default=None, repr=False)
     """For password protected trust files, as typed; None when the field was empty. Never
     shown: repr leaves it out."""
+    fetch_missing: bool = False
+    """Download a missing intermediate from its AIA URL (the window's setting)."""
 
 
 class _FieldError(Exception):
@@ -168,7 +171,8 @@ def run_request(request: ConnectionRequest) -> Inspection:
 
     options = dataclasses.replace(request.options, client=client)
     context = CheckContext(host=options.sni, warn_days=request.warn_days)
-    settings = Settings(context, tuple(stores))
+    fetcher = IssuerFetcher() if request.fetch_missing else None
+    settings = Settings(context, tuple(stores), fetcher)
     return inspect_endpoint(request.target, options, settings, request.probe_versions)
 
 
@@ -294,6 +298,7 @@ class ConnectPanel(QWidget):
         self._filled_port = ""
         self._running_label = ""
         self._warn_days = DEFAULT_WARN_DAYS
+        self._fetch_missing = False
         self._trust_files = _PathListModel(self)
 
         self._build_fields()
@@ -362,6 +367,11 @@ class ConnectPanel(QWidget):
     def set_warn_days(self, days: int) -> None:
         """Warn about certificates that expire within `days` (the window's setting)."""
         self._warn_days = days
+
+    def set_fetch_missing(self, fetch: bool) -> None:
+        """Download an intermediate the server did not send, from its AIA URL (the window's
+        setting)."""
+        self._fetch_missing = fetch
 
     def add_trust_file(self, path: str) -> None:
         """Trust the certificates of `path` as well (listed once)."""
@@ -457,6 +467,7 @@ class ConnectPanel(QWidget):
             client=client,
             probe_versions=self.probe_check.isChecked(),
             warn_days=self._warn_days,
+            fetch_missing=self._fetch_missing,
             trust_password=(self.trust_password_edit.text() or None) if trust_files else None,
         )
 

@@ -1,5 +1,6 @@
 """Passwords asked in place, above the sources: for a file, or for the key of one keystore
-entry; "wrong password" said right there, and never stored."""
+entry; "wrong password" said right there, and never stored. Questions asked while another is
+showing wait their turn (several locked files opened at once are each asked for)."""
 
 from __future__ import annotations
 
@@ -40,6 +41,9 @@ class PasswordRequest:
             what = name
         return f"Wrong password for {what}:" if wrong else f"Password for {what}:"
 
+    def same_question(self, other: PasswordRequest) -> bool:
+        return (self.path, self.alias, self.file_key) == (other.path, other.alias, other.file_key)
+
     def with_answer(self, password: str) -> Passwords:
         if self.alias is None:
             return Passwords(password=password)
@@ -79,6 +83,9 @@ class PasswordBar(QWidget):
         column.addLayout(row)
         layout.addLayout(column)
         self.request: PasswordRequest | None = None
+        self._wrong = False
+        self.waiting: list[tuple[PasswordRequest, bool]] = []
+        """Questions asked while another showed, in order, with their "wrong password" flag."""
         self.hide()
 
     @property
@@ -86,15 +93,39 @@ class PasswordBar(QWidget):
         return self.request.path if self.request is not None else None
 
     def ask(self, request: PasswordRequest, wrong: bool) -> None:
+        """Ask now, or after the question showing when it is about something else."""
+        if self.request is not None and not self.request.same_question(request):
+            if not any(request.same_question(queued) for queued, _ in self.waiting):
+                self.waiting.append((request, wrong))
+                self._say(self.request, self._wrong)
+            return
         self.request = request
         self.setEnabled(True)
-        self.label.setText(request.question(wrong))
+        self._say(request, wrong)
         self.field.clear()
         self.show()
         self.field.setFocus()
 
+    def _say(self, request: PasswordRequest, wrong: bool) -> None:
+        self._wrong = wrong
+        more = len(self.waiting)
+        after = f" ({more} more waiting)" if more else ""
+        self.label.setText(request.question(wrong) + after)
+
     def done(self) -> None:
+        """The question showing is answered or skipped: ask the next one, or hide."""
         self.request = None
         self.field.clear()
         self.setEnabled(True)
-        self.hide()
+        if self.waiting:
+            self.ask(*self.waiting.pop(0))
+        else:
+            self.hide()
+
+    def forget(self, path: str) -> None:
+        """Drop every question about `path` (the user closed it)."""
+        self.waiting = [(request, wrong) for request, wrong in self.waiting if request.path != path]
+        if self.request is not None and self.request.path == path:
+            self.done()
+        elif self.request is not None:
+            self._say(self.request, self._wrong)

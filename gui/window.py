@@ -155,6 +155,15 @@ TOOL_SHARE = 9 / 20
 """The share of the window's width a tool's dock takes when first opened."""
 
 
+def library_versions() -> str:
+    """The versions of what Pinscope runs on, for the About box and error reports."""
+    openssl = OpenSSL.SSL.OpenSSL_version(OpenSSL.SSL.OPENSSL_VERSION).decode()
+    return (
+        f"Qt {qt_version}, cryptography {cryptography.__version__}, "
+        f"pyOpenSSL {OpenSSL.__version__} ({openssl})"
+    )
+
+
 class MainWindow(QMainWindow):
     """Pinscope's main window."""
 
@@ -506,11 +515,7 @@ class MainWindow(QMainWindow):
         super().closeEvent(event)
 
     def about_text(self) -> str:
-        openssl = OpenSSL.SSL.OpenSSL_version(OpenSSL.SSL.OPENSSL_VERSION).decode()
-        return (
-            f"Pinscope {__version__}\n\nQt {qt_version}, cryptography {cryptography.__version__}, "
-            f"pyOpenSSL {OpenSSL.__version__} ({openssl})"
-        )
+        return f"Pinscope {__version__}\n\n{library_versions()}"
 
     def about(self) -> None:
         QMessageBox.about(self, "About Pinscope", self.about_text())
@@ -686,7 +691,7 @@ class MainWindow(QMainWindow):
     def _ask_for_locked_key(self, inspection: Inspection, path: str, given: Passwords) -> None:
         """Ask for the next key of the file still locked, in place; the window is usable."""
         source = inspection.source
-        if source is None or self.password_bar.isVisible():
+        if source is None:
             return
         skipped = self._skipped.get(path, set())
         locked = [
@@ -803,8 +808,7 @@ class MainWindow(QMainWindow):
             return
         closed = self.inspections.pop(position)
         self.sources.removeRow(position)
-        if self.password_bar.path == closed.name:
-            self.password_bar.done()
+        self.password_bar.forget(closed.name)
         self._skipped.pop(closed.name, None)
         self._offer_identities()
         self._sources_changed()
@@ -971,6 +975,7 @@ class MainWindow(QMainWindow):
         self.details.warn_days = prefs.warn_days
         self.connect_panel.set_trust_store(prefs.trust_store)
         self.connect_panel.set_warn_days(prefs.warn_days)
+        self.connect_panel.set_fetch_missing(prefs.fetch_missing)
         self.check_panel.set_settings(lambda: settings_for(prefs))
         self._source_selected()
 

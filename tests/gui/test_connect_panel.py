@@ -682,3 +682,39 @@ def test_every_control_has_a_tooltip(panel: ConnectPanel) -> None:
 
     assert len(controls) >= 20
     assert [c.objectName() for c in controls if not c.toolTip()] == []
+
+
+@pytest.mark.parametrize("fetch", [True, False])
+def test_the_window_setting_fetches_an_intermediate_the_server_did_not_send(
+    qtbot: QtBot,
+    panel: ConnectPanel,
+    chain: minting.Chain,
+    root_file: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    fetch: bool,
+) -> None:
+    from cryptography.x509.oid import AuthorityInformationAccessOID
+
+    from tests.core.test_aia import AIAServer, Route, running
+
+    with running(AIAServer()) as aia:
+        aia.routes["/issuing.crt"] = Route(body=chain.intermediate.der)
+        url = x509.UniformResourceIdentifier(aia.url("/issuing.crt"))
+        access = x509.AuthorityInformationAccess(
+            [x509.AccessDescription(AuthorityInformationAccessOID.CA_ISSUERS, url)]
+        )
+        leaf = minting.mint_leaf(chain.intermediate, HOST, extra=[(access, False)])
+        config = ServerConfig(chain=[leaf.certificate], key=leaf.key)  # the leaf alone
+        panel.set_fetch_missing(fetch)
+        with serving(config) as server:
+            fill_in(qtbot, panel, monkeypatch, server, root_file)
+            inspection = connect_and_wait(qtbot, panel)
+
+    assert inspection.validation is not None
+    assert inspection.validation.trusted is fetch
+    assert [c.sha256 for c in inspection.validation.fetched] == (
+        [Certificate(chain.intermediate.der).sha256] if fetch else []
+    )
+    assert aia.hits["/issuing.crt"] == (1 if fetch else 0)
+    # Downloaded or not, the server should send it: clients that do not fetch refuse it.
+    assert "chain.missing-intermediate" in codes(inspection)

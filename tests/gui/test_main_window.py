@@ -104,6 +104,42 @@ def test_a_keystore_password_is_asked_in_place_and_a_wrong_one_said_there(
     assert any(alias.startswith("server") for alias in aliases)
 
 
+def test_two_locked_files_opened_together_are_each_asked_for(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    bar = window.password_bar
+    window.open_path(str(DATA / "p12-aes.p12"))
+    window.open_path(str(DATA / "keystore.jks"))
+    qtbot.waitUntil(lambda: "1 more waiting" in bar.label.text(), timeout=10_000)
+    first = "p12-aes.p12" if "p12-aes.p12" in bar.label.text() else "keystore.jks"
+    second = "keystore.jks" if first == "p12-aes.p12" else "p12-aes.p12"
+    assert bar.label.text() == f"Password for {first}: (1 more waiting)"
+
+    qtbot.keyClicks(bar.field, PASSWORDS[first])
+    qtbot.keyClick(bar.field, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: bar.label.text() == f"Password for {second}:", timeout=10_000)
+    assert window.sources.rowCount() == 1
+
+    qtbot.keyClicks(bar.field, PASSWORDS[second])
+    qtbot.keyClick(bar.field, Qt.Key.Key_Return)
+    checked(qtbot, window, count=2)
+    names = [window.sources.item(row).text() for row in range(window.sources.rowCount())]
+    assert [name.split()[1] for name in names] == [first, second]
+
+
+def test_closing_a_file_drops_its_waiting_question(qtbot: QtBot, window: MainWindow) -> None:
+    bar = window.password_bar
+    window.open_path(str(DATA / "keystore.jks"), PASSWORDS["keystore.jks"])
+    checked(qtbot, window)
+    qtbot.waitUntil(bar.isVisible, timeout=10_000)  # the key of "other"
+    window.open_path(str(DATA / "p12-aes.p12"))
+    qtbot.waitUntil(lambda: "1 more waiting" in bar.label.text(), timeout=10_000)
+
+    window.sources_view.setCurrentIndex(window.sources.index(0, 0))
+    window.close_source()
+    assert bar.label.text() == "Password for p12-aes.p12:"
+
+
 def key_of_other_is_asked(qtbot: QtBot, window: MainWindow) -> None:
     """keystore.jks opened with its store password; the bar asks for the key of "other"."""
     window.open_path(str(DATA / "keystore.jks"), PASSWORDS["keystore.jks"])
@@ -454,6 +490,16 @@ def test_the_chain_follows_the_selected_keystore_entry(qtbot: QtBot, window: Mai
 
     window.table.selectRow(subjects.index("CN=other.example.test"))
     assert window.chain.item(0).child(0).text() == "in no trust store"
+
+
+def test_the_aia_setting_reaches_the_connect_panel(window: MainWindow) -> None:
+    from dataclasses import replace
+
+    window.connect_panel.host_edit.setText("example.test:443")
+    for fetch in (True, False):
+        window.apply_preferences(replace(window.preferences, fetch_missing=fetch))
+        request = window.connect_panel.read_request()
+        assert request is not None and request.fetch_missing is fetch
 
 
 def test_settings_change_the_expiry_warning_and_persist(

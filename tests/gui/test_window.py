@@ -140,4 +140,38 @@ def test_an_unexpected_error_opens_a_dialog_with_details(
     [box] = [w for w in window.findChildren(QMessageBox) if w.isVisible()]
     assert "boom" in box.text() and "keeps running" in box.text()
     assert "Traceback" in box.detailedText() and "Pinscope" in box.detailedText()
+    for library in ("Qt 6.", "cryptography ", "pyOpenSSL ", "OpenSSL "):
+        assert library in box.detailedText()
+    box.close()
+
+
+def test_an_unexpected_error_is_written_to_the_log_file(
+    qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import logging
+
+    from PySide6.QtWidgets import QMessageBox
+
+    from pinscope.gui.app import _configure_logging, install_error_dialog
+
+    handler = _configure_logging()  # in the test-mode log folder (conftest)
+    assert handler is not None
+    try:
+        window = MainWindow()
+        qtbot.addWidget(window)
+        monkeypatch.setattr(sys, "excepthook", sys.excepthook)
+        install_error_dialog(window, handler.baseFilename)
+        try:
+            raise ValueError("the log should say this")
+        except ValueError:
+            sys.excepthook(*sys.exc_info())
+        handler.flush()
+        written = Path(handler.baseFilename).read_text(encoding="utf-8")
+    finally:
+        logging.getLogger().removeHandler(handler)
+        handler.close()
+
+    assert "the log should say this" in written and "Traceback" in written
+    [box] = [w for w in window.findChildren(QMessageBox) if w.isVisible()]
+    assert handler.baseFilename in box.text()
     box.close()
