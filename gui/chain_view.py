@@ -3,14 +3,17 @@ one it was issued to, with its status and where it came from."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from PySide6.QtGui import QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import QAbstractItemView, QTreeView
 
+from pinscope.core.certificate import Certificate
 from pinscope.core.chain import Validation
 from pinscope.gui.icons import icon
 from pinscope.gui.models import status_of
 
-__all__ = ["STATUS_ICONS", "ChainView"]
+__all__ = ["STATUS_ICONS", "ChainView", "SentAndBuiltView"]
 
 STATUS_ICONS = {
     "valid": "status-valid",
@@ -75,3 +78,49 @@ class ChainView(QTreeView):
         verdict = "trusted" if validation.trusted else "NOT trusted"
         self.chain.setHorizontalHeaderLabels([f"Chain as built, leaf first: {verdict}"])
         self.expandAll()
+
+
+class SentAndBuiltView(QTreeView):
+    """An endpoint's chain as the server sent it beside the path as built, row by row: a
+    missing intermediate, an extra certificate or a wrong order shows at a glance."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows = QStandardItemModel(self)
+        self.setObjectName("sent-and-built")
+        self.setModel(self.rows)
+        self.setRootIsDecorated(False)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.show_chains((), None)
+
+    def show_chains(self, sent: Sequence[Certificate], validation: Validation | None) -> None:
+        self.rows.clear()
+        self.rows.setHorizontalHeaderLabels(["#", "Sent by the server", "Path as built"])
+        built = validation.path.certificates if validation is not None else ()
+        fetched = {cert.sha256 for cert in validation.fetched} if validation else set()
+        sent_keys = {cert.sha256 for cert in sent}
+        built_keys = {cert.sha256 for cert in built}
+        for number in range(max(len(sent), len(built))):
+            row = [QStandardItem(str(number + 1))]
+            if number < len(sent):
+                cert = sent[number]
+                unused = validation is not None and cert.sha256 not in built_keys
+                row.append(QStandardItem(cert.short_name + ("  (not used)" if unused else "")))
+            else:
+                row.append(QStandardItem(""))
+            if number < len(built):
+                cert = built[number]
+                if cert.sha256 in fetched:
+                    where = "  (downloaded)"
+                elif cert.sha256 not in sent_keys:
+                    where = "  (not sent: from the trust store)"
+                elif number < len(sent) and sent[number].sha256 != cert.sha256:
+                    where = "  (sent in another place)"
+                else:
+                    where = ""
+                row.append(QStandardItem(cert.short_name + where))
+            else:
+                row.append(QStandardItem(""))
+            self.rows.appendRow(row)
+        self.resizeColumnToContents(0)
+        self.setColumnWidth(1, 260)

@@ -203,6 +203,12 @@ class CertificateDetailsView(QTabWidget):
             or "No findings."
         )
 
+    def show_problem(self, title: str, reason: str) -> None:
+        """Say why there is no certificate to show (a file that could not be read)."""
+        self.show_certificate(None)
+        self.setCurrentIndex(0)
+        self.summary.setHtml(f"<h3>{html.escape(title)}</h3><p>{html.escape(reason)}</p>")
+
     def _summary_html(
         self, cert: Certificate, validation: Validation | None, now: dt.datetime
     ) -> str:

@@ -72,7 +72,7 @@ from pinscope.core.model import Entry, EntryType
 from pinscope.core.pins.parse import parse_pins
 from pinscope.core.sources import Passwords
 from pinscope.core.trust import load_trust_stores
-from pinscope.gui.chain_view import ChainView
+from pinscope.gui.chain_view import ChainView, SentAndBuiltView
 from pinscope.gui.check_pins import CheckPinsPanel
 from pinscope.gui.compare import CompareWidget
 from pinscope.gui.connect_dialog import ConnectPanel
@@ -281,9 +281,14 @@ class MainWindow(QMainWindow):
         self.handshake_view.setObjectName("handshake")
         self.handshake_view.setReadOnly(True)
         self.handshake_view.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        self.sent_and_built = SentAndBuiltView()
+        handshake = QSplitter(Qt.Orientation.Horizontal)
+        handshake.addWidget(self.handshake_view)
+        handshake.addWidget(self.sent_and_built)
+        handshake.setSizes([700, 600])
         self.bottom = QTabWidget()
         self.bottom.addTab(self.findings_view, "Findings")
-        self.bottom.addTab(self.handshake_view, "Handshake")
+        self.bottom.addTab(handshake, "Handshake")
         self.bottom.setTabEnabled(1, False)  # until an endpoint is shown
         self.bottom.setTabToolTip(1, "The story of the TLS handshake, for an endpoint")
         body.addWidget(self.bottom)
@@ -875,6 +880,8 @@ class MainWindow(QMainWindow):
         endpoint = inspection.endpoint if inspection else None
         self.bottom.setTabEnabled(1, endpoint is not None)
         self.handshake_view.setPlainText("\n".join(story_lines(endpoint)) if endpoint else "")
+        sent = endpoint.handshake.chain if endpoint else ()
+        self.sent_and_built.show_chains(sent, inspection.validation if endpoint else None)
         self._show_verdicts(inspection)
         entry = self._current_entry(inspection)
         if entry is not None and entry.certificates:
@@ -883,6 +890,11 @@ class MainWindow(QMainWindow):
             self.table.selectRow(0)
         else:
             self.details.show_certificate(None)
+        if inspection is not None and inspection.source is None:
+            # Nothing was read: the reason takes the certificate's place, and the status bar's.
+            name = Path(inspection.name).name
+            self.details.show_problem(f"{name} could not be opened", str(inspection.error))
+            self.statusBar().showMessage(self._status_text(inspection))
 
     def _current_entry(self, inspection: Inspection | None) -> Entry | None:
         """The entry picked under a source in the tree; None when the source itself is."""

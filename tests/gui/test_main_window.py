@@ -280,6 +280,16 @@ def test_a_damaged_file_is_listed_with_its_reason(
 
     item = window.sources.item(0)
     assert item.text().startswith("\u2716 broken.pem")
+    reason = item.toolTip()
+    assert reason  # the core's words for what is wrong
+    summary = window.details.summary.toPlainText()
+    assert summary.startswith("broken.pem could not be opened") and reason in summary
+
+    opened(qtbot, window, DATA / "chain.pem", count=2)  # another file; then back to the broken
+    assert "broken.pem" not in window.statusBar().currentMessage()
+    window.sources_view.setCurrentIndex(window.sources.index(0, 0))
+    assert reason in window.statusBar().currentMessage()
+    assert reason in window.details.summary.toPlainText()
 
 
 def test_about_names_the_versions(window: MainWindow) -> None:
@@ -359,6 +369,51 @@ def test_an_endpoint_connected_from_the_panel_shows_its_handshake(
     assert "negotiated   TLSv1.3" in story
     assert "received     2 certificates" in story
     assert column(window, "Subject")[0] == "CN=gui.test"
+
+
+def test_an_mtls_refusal_shows_the_story_and_the_chains_side_by_side(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    from pinscope.core.certificate import Certificate
+    from pinscope.core.checks import CheckContext
+    from pinscope.core.endpoint.handshake import ConnectOptions
+    from pinscope.core.endpoint.probe import inspect_endpoint
+    from pinscope.core.endpoint.target import Target
+    from pinscope.core.inspection import Settings
+    from pinscope.core.trust import TrustStore
+    from tests.core import minting
+    from tests.core.endpoint.servers import CLIENT_AUTH_REQUIRED, ServerConfig, serving
+
+    chain = minting.mint_chain("mtls.test", prefix="MTLS")
+    clients = minting.mint_ca("Staff Clients CA")
+    config = ServerConfig(  # the root sent before the intermediate: the wrong order
+        chain=[chain.leaf.certificate, chain.root.certificate, chain.intermediate.certificate],
+        key=chain.leaf.key,
+        client_auth=CLIENT_AUTH_REQUIRED,
+        client_trust=[clients.certificate],
+    )
+    roots = TrustStore("custom", "the test root", (Certificate(chain.root.der),))
+    with serving(config) as server:
+        inspection = inspect_endpoint(
+            Target("127.0.0.1", server.port),
+            ConnectOptions(sni="mtls.test", timeout=3),
+            Settings(CheckContext(host="mtls.test"), (roots,)),
+        )
+    window.connect_panel.connected.emit(inspection)
+    checked(qtbot, window)
+
+    story = window.handshake_view.toPlainText()
+    assert "client cert  requested, none sent" in story
+    assert "CN=Staff Clients CA" in story
+    assert "certificate_required" in story
+    assert "tls.client-cert-required" in [f.code for f in window.inspections[0].findings]
+    rows = window.sent_and_built.rows
+    table = [[rows.item(r, c).text() for c in range(3)] for r in range(rows.rowCount())]
+    assert table == [
+        ["1", "mtls.test", "mtls.test"],
+        ["2", "MTLS Root CA", "MTLS Issuing CA  (sent in another place)"],
+        ["3", "MTLS Issuing CA", "MTLS Root CA  (sent in another place)"],
+    ]
 
 
 def test_columns_can_be_hidden_and_shown(qtbot: QtBot, window: MainWindow) -> None:
