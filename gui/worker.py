@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QEvent, QObject, QRunnable, QThreadPool, QTimer, Signal
 from PySide6.QtWidgets import QWidget
 
@@ -81,21 +82,26 @@ def keep_gui_responsive() -> None:
 
 class _AfterPaint(QObject):
     """Calls `callback` once, `delay_ms` after `widget` has next been painted, or after
-    `give_up_ms` if it is not painted (a hidden or minimised window). A child of `widget`:
-    gone with it, callback and all."""
+    `give_up_ms` if it is not painted (a hidden or minimised window); never once `widget` is
+    gone. Python holds it in `_waiting`, so Qt never calls into a freed wrapper; once done it
+    is deleted by the event loop (never inside its own timer's signal) and dropped from
+    `_waiting` by the next one."""
 
     def __init__(
         self, widget: QWidget, callback: Callable[[], None], delay_ms: int, give_up_ms: int
     ) -> None:
-        super().__init__(widget)
+        super().__init__()
         self._widget = widget
         self._callback: Callable[[], None] | None = callback
         self._delay_ms = delay_ms
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self._fire)
-        self._timer.start(give_up_ms)
+        _waiting.difference_update([done for done in _waiting if not shiboken6.isValid(done)])
+        _waiting.add(self)
+        widget.destroyed.connect(self._forget)
         widget.installEventFilter(self)
+        self._timer.start(give_up_ms)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.Paint and self._callback is not None:
@@ -104,13 +110,22 @@ class _AfterPaint(QObject):
             self._timer.start(self._delay_ms)
         return False
 
+    def _forget(self) -> None:
+        self._callback = None
+        self._timer.stop()
+        self.deleteLater()
+
     def _fire(self) -> None:
-        callback, self._callback = self._callback, None
+        callback = self._callback
         if callback is None:
             return
         self._widget.removeEventFilter(self)
-        self.deleteLater()
+        self._widget.destroyed.disconnect(self._forget)
+        self._forget()
         callback()
+
+
+_waiting: set[_AfterPaint] = set()
 
 
 def after_next_paint(

@@ -125,3 +125,19 @@ def test_after_next_paint_gives_up_waiting_on_a_hidden_widget(qtbot: QtBot) -> N
     qtbot.waitUntil(lambda: called == [True], timeout=2_000)
     qtbot.wait(100)
     assert called == [True]  # once
+
+
+def test_after_next_paint_forgets_a_widget_deleted_first(qtbot: QtBot) -> None:
+    from PySide6.QtWidgets import QLabel
+
+    from pinscope.gui import worker
+
+    label = QLabel("closed before its paint")
+    called: list[bool] = []
+    after_next_paint(label, lambda: called.append(True), 0, give_up_ms=100)
+    label.deleteLater()
+    qtbot.wait(300)
+    assert called == []
+
+    after_next_paint(QLabel(), lambda: None, 0, give_up_ms=10_000)  # drops the finished ones
+    assert len(worker._waiting) == 1
