@@ -3,12 +3,13 @@ read the certificate table, filter and sort it, pick a finding, drop a file, pas
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QMimeData, QPoint, Qt, QUrl
 from PySide6.QtGui import QDropEvent
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QPushButton
 from pytestqt.qtbot import QtBot
 
 from pinscope.gui.models import CERTIFICATE_ROLE, COLUMNS
@@ -869,3 +870,190 @@ def test_the_empty_window_lists_every_sample(window: MainWindow) -> None:
 
     for sample in resources.sample_files():
         assert f'href="sample:{sample.name}"' in window.placeholder.text()
+
+
+# ---- the details tabs, the table's colours and icons, reports, recent files, pasting ----------
+
+
+def minted_detailed_leaf(tmp_path: Path) -> tuple[Path, object]:
+    """A leaf with every kind of SAN, KU (critical) and two EKUs, 30 % through its life."""
+    import datetime as dt
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.x509.oid import ExtendedKeyUsageOID
+
+    from tests.core import minting
+
+    now = dt.datetime.now(dt.UTC)
+    ca = minting.mint_ca("Details CA", not_after=now + dt.timedelta(days=3650))
+    sans = x509.SubjectAlternativeName(
+        [
+            x509.DNSName("details.test"),
+            x509.DNSName("*.details.test"),
+            x509.IPAddress(ipaddress.ip_address("192.0.2.7")),
+            x509.RFC822Name("ops@details.test"),
+        ]
+    )
+    usage = minting.key_usage(digital_signature=True, key_encipherment=True)
+    purposes = x509.ExtendedKeyUsage(
+        [ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.CLIENT_AUTH]
+    )
+    leaf = minting.mint_certificate(
+        minting.name("details.test"),
+        issuer=ca,
+        not_before=now - dt.timedelta(days=30),
+        not_after=now + dt.timedelta(days=70),
+        extensions=[(sans, False), (usage, True), (purposes, False)],
+    )
+    path = tmp_path / "details.pem"
+    path.write_bytes(leaf.pem + ca.pem)
+    return path, leaf
+
+
+def test_the_tabs_show_names_usages_extensions_pins_and_lifetime(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path
+) -> None:
+    import base64
+
+    path, _ = minted_detailed_leaf(tmp_path)
+    opened(qtbot, window, path)
+    details = window.details
+
+    names = details.names.toPlainText()
+    for name in ("details.test", "*.details.test", "192.0.2.7", "ops@details.test"):
+        assert name in names
+    usages = details.usages.toPlainText()
+    assert "TLS server" in usages and "TLS client" in usages
+    assert "digital signature" in usages and "key encipherment" in usages
+    assert "serverAuth" not in usages  # in words, not OIDs' short names
+    extensions = details.extensions.toPlainText().splitlines()
+    key_usage_line = next(line for line in extensions if line.startswith("keyUsage"))
+    assert "critical" in key_usage_line
+    assert "critical" not in next(line for line in extensions if line.startswith("subjectAlt"))
+    assert "30 % used" in details.summary.toPlainText()
+
+    pin = details.pin_fields["SPKI SHA-256 (base64)"].text()
+    assert details.pin_fields["SPKI SHA-256 (hex)"].text() == base64.b64decode(pin).hex()
+    assert len(details.pin_fields["SHA-1"].text().replace(":", "")) == 40
+    copy = next(
+        button
+        for button in details.findChildren(QPushButton)
+        if button.toolTip() == "Copy the SPKI SHA-256 (base64) to the clipboard"
+    )
+    QApplication.clipboard().clear()
+    qtbot.mouseClick(copy, Qt.MouseButton.LeftButton)
+    assert QApplication.clipboard().text() == pin
+
+
+def test_days_left_sorts_by_number_and_the_status_is_coloured(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path
+) -> None:
+    import datetime as dt
+
+    from PySide6.QtGui import QBrush
+
+    from pinscope.gui.models import EXPIRED, EXPIRING, VALID, status_colour
+    from tests.core import minting
+
+    now = dt.datetime.now(dt.UTC)
+    ca = minting.mint_ca("Sort CA", not_after=now + dt.timedelta(days=3650))
+    pem = b""
+    for days in (100, 5, -3, 20):  # 5 is within the 30 warning days, -3 has expired
+        leaf = minting.mint_leaf(
+            ca,
+            f"in{days}.test",
+            not_before=now - dt.timedelta(days=10),
+            not_after=now + dt.timedelta(days=days, hours=12),
+        )
+        pem += leaf.pem
+    path = tmp_path / "sort.pem"
+    path.write_bytes(pem)
+    opened(qtbot, window, path)
+
+    window.table.sortByColumn(COLUMNS.index("Days left"), Qt.SortOrder.AscendingOrder)
+    assert column(window, "Days left") == ["-3", "5", "20", "100"]  # not "-3", "100", "20", "5"
+    assert column(window, "Status") == ["expired", "expiring", "expiring", "valid"]
+    model = window.table.model()
+    status = COLUMNS.index("Status")
+    colours = [model.index(row, status).data(Qt.ItemDataRole.ForegroundRole) for row in range(4)]
+    assert all(isinstance(colour, QBrush) for colour in colours)
+    wanted = [status_colour(c) for c in (EXPIRED, EXPIRING, EXPIRING, VALID)]
+    assert [colour.color() for colour in colours] == wanted
+
+
+def test_the_chain_rows_carry_the_status_icons(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path
+) -> None:
+    from pinscope.gui.icons import icon
+
+    opened(qtbot, window, DATA / "chain.pem")
+    leaf = window.chain.item(0)
+    expected = icon("status-valid").pixmap(16).toImage()
+    assert leaf.icon().pixmap(16).toImage() == expected
+    ending = leaf.child(0).child(0).child(0)  # below the root: "in no trust store"
+    assert ending.icon().pixmap(16).toImage() == icon("status-warning").pixmap(16).toImage()
+
+
+def test_the_reports_of_a_file_with_a_key_hold_no_private_material(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    window.open_path(str(DATA / "p12-aes.p12"), PASSWORDS["p12-aes.p12"])
+    checked(qtbot, window)
+    assert window.inspections[0].source is not None
+    assert any(e.private_key is not None for e in window.inspections[0].source.entries)
+
+    window.copy_report()
+    text = QApplication.clipboard().text()
+    window.copy_report_json()
+    document = QApplication.clipboard().text()
+    password = re.compile(rf"(?<!\w){re.escape(PASSWORDS['p12-aes.p12'])}(?!\w)")
+    for report in (text, document):
+        assert "p12-aes.p12" in report
+        assert "PRIVATE KEY" not in report and "BEGIN" not in report
+        assert not password.search(report)
+
+
+def test_a_recent_file_opens_from_the_menu(qtbot: QtBot, window: MainWindow) -> None:
+    opened(qtbot, window, DATA / "server.crt")
+    window.sources_view.setCurrentIndex(window.sources.index(0, 0))
+    window.close_source()
+    assert window.sources.rowCount() == 0
+
+    window._fill_recent()
+    [entry] = [a for a in window.recent_menu.actions() if a.text().endswith("server.crt")]
+    entry.trigger()
+    checked(qtbot, window)
+    assert "server.crt  [pem]" in window.sources.item(0).text()
+
+
+def test_pasting_base64_der_opens_it(qtbot: QtBot, window: MainWindow) -> None:
+    import base64
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    der = x509.load_pem_x509_certificate((DATA / "server.crt").read_bytes()).public_bytes(
+        Encoding.DER
+    )
+    QApplication.clipboard().setText(base64.b64encode(der).decode())
+    window.paste()
+    checked(qtbot, window)
+    assert "[der]" in window.sources.item(0).text()
+    assert column(window, "Subject")[0].startswith("CN=")
+
+
+def test_pasting_a_url_connects_to_its_host(
+    qtbot: QtBot, window: MainWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    started: list[str] = []
+    monkeypatch.setattr(window.connect_panel, "start_connection", lambda: started.append("connect"))
+    QApplication.clipboard().setText("https://api.example.test:8443/v1/health")
+    window.paste()
+
+    assert started == ["connect"]
+    assert window.docks["Connect"].isVisible()
+    assert window.connect_panel.host_edit.text() in (
+        "api.example.test:8443",
+        "https://api.example.test:8443/v1/health",
+    )
