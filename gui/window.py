@@ -164,6 +164,13 @@ def library_versions() -> str:
     )
 
 
+def _locked(inspection: Inspection) -> bool:
+    """Whether `inspection` is a file not opened for want of its password."""
+    return inspection.source is None and isinstance(
+        inspection.error, (PasswordRequired, WrongPassword)
+    )
+
+
 class MainWindow(QMainWindow):
     """Pinscope's main window."""
 
@@ -384,6 +391,8 @@ class MainWindow(QMainWindow):
     @staticmethod
     def _source_icon(inspection: Inspection, dark: bool | None = None) -> QIcon:
         source = inspection.source
+        if _locked(inspection):
+            return icon("lock", dark)
         if source is None:
             return icon("status-error", dark)
         if inspection.endpoint is not None:
@@ -568,6 +577,7 @@ class MainWindow(QMainWindow):
             lambda read: self._was_read(read, path, given or Passwords(), replacing),
             lambda error: self._failed(name, error),
             pause_collector=True,
+            owner=self,
         )
 
     def paste(self) -> None:
@@ -634,11 +644,14 @@ class MainWindow(QMainWindow):
         self, read: Inspection, path: str | None, given: Passwords, replacing: Inspection | None
     ) -> None:
         error = read.error
+        key_retry = replacing is not None  # read again for a key of a file already shown
+        if path is not None and replacing is None:
+            replacing = self._locked_row(path)  # opened at last, or still locked: one row
         if isinstance(error, (PasswordRequired, WrongPassword)) and path is not None:
-            # Read again for a key of a file already shown: the file's password opens it.
-            request = PasswordRequest(path, file_key=replacing is not None)
+            request = PasswordRequest(path, file_key=key_retry)
+            if not key_retry:  # listed as locked, and asked for, until the password opens it
+                self._show_source(read, None, replacing)
             self.password_bar.ask(request, wrong=isinstance(error, WrongPassword) or given.given)
-            self.stack.setCurrentIndex(1)  # the bar sits above the sources
             self.statusBar().showMessage(f"{Path(path).name} needs a password")
             return
         if replacing is not None and self._position_of(replacing) is None:
@@ -658,6 +671,7 @@ class MainWindow(QMainWindow):
                 lambda checked: self._was_checked(read, checked, path, given),
                 lambda error: self._failed(read.name, error),
                 pause_collector=True,
+                owner=self,
             )
 
         # Laying out and painting the new rows takes the interpreter lock for every call into
@@ -742,6 +756,10 @@ class MainWindow(QMainWindow):
         if inspection is not None:
             self._ask_for_locked_key(inspection, request.path, request.given)
 
+    def _locked_row(self, path: str) -> Inspection | None:
+        """The row of `path` listed as locked (its password not given yet), if any."""
+        return next((i for i in self.inspections if i.name == path and _locked(i)), None)
+
     def _opened_from(self, path: str) -> Inspection | None:
         return next((i for i in self.inspections if i.name == path), None)
 
@@ -825,6 +843,8 @@ class MainWindow(QMainWindow):
 
     @staticmethod
     def _source_label(inspection: Inspection) -> str:
+        if _locked(inspection):
+            return f"{Path(inspection.name).name}  (locked: password needed)"
         if inspection.source is None:
             return f"\u2716 {Path(inspection.name).name}"
         mark = "\u2716 " if inspection.has_errors else ""
@@ -890,7 +910,12 @@ class MainWindow(QMainWindow):
             self.table.selectRow(0)
         else:
             self.details.show_certificate(None)
-        if inspection is not None and inspection.source is None:
+        if inspection is not None and _locked(inspection):
+            name = Path(inspection.name).name
+            self.details.show_problem(f"{name} is locked", str(inspection.error))
+            wrong = isinstance(inspection.error, WrongPassword)
+            self.password_bar.ask(PasswordRequest(inspection.name), wrong)  # another try
+        elif inspection is not None and inspection.source is None:
             # Nothing was read: the reason takes the certificate's place, and the status bar's.
             name = Path(inspection.name).name
             self.details.show_problem(f"{name} could not be opened", str(inspection.error))

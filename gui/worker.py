@@ -228,6 +228,7 @@ def run_in_background(
     on_result: Callable[[Any], None],
     on_error: Callable[[BaseException], None] | None = None,
     pause_collector: bool = False,
+    owner: QObject | None = None,
 ) -> Job:
     """Start `function` on the thread pool; `on_result` or `on_error` runs on the GUI thread,
     unless the job was cancelled first.
@@ -235,6 +236,8 @@ def run_in_background(
     Args:
         pause_collector: for jobs that build what the window keeps (reading and checking a
             file): the cycle collector waits until they end (see above).
+        owner: the widget the callbacks belong to; once it is deleted (the window closed
+            while the job ran) they are not called.
 
     Returns:
         The job, whose `cancel()` drops its outcome.
@@ -251,6 +254,8 @@ def run_in_background(
             job.signals.result.disconnect()
             job.signals.error.disconnect()
             job.function = None
+            if owner is not None and not shiboken6.isValid(owner):
+                return
             if callback is not None and not job.cancelled.is_set():
                 callback(value)
 

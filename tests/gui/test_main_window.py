@@ -38,7 +38,8 @@ def checked(qtbot: QtBot, window: MainWindow, count: int = 1) -> None:
 
     def done() -> bool:
         labels = [window.sources.item(row).text() for row in range(window.sources.rowCount())]
-        return len(labels) >= count and not any("checking" in label for label in labels)
+        waiting = ("checking", "(locked: password needed)")
+        return len(labels) >= count and not any(w in label for label in labels for w in waiting)
 
     qtbot.waitUntil(done, timeout=10_000)
 
@@ -93,16 +94,42 @@ def test_a_keystore_password_is_asked_in_place_and_a_wrong_one_said_there(
     qtbot.waitUntil(window.password_bar.isVisible, timeout=10_000)
     assert "Password for keystore.jks" in window.password_bar.label.text()
 
+    # Listed at once, locked, with the reason where the certificate would be.
+    assert window.sources.item(0).text() == "keystore.jks  (locked: password needed)"
+    assert window.details.summary.toPlainText().startswith("keystore.jks is locked")
+
     qtbot.keyClicks(window.password_bar.field, "not-it")
     qtbot.mouseClick(window.password_bar.button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: "Wrong password" in window.password_bar.label.text(), timeout=10_000)
-    assert window.sources.rowCount() == 0
+    assert window.sources.rowCount() == 1  # the same row, still locked
+    assert "locked" in window.sources.item(0).text()
 
     qtbot.keyClicks(window.password_bar.field, PASSWORDS["keystore.jks"])
     qtbot.keyClick(window.password_bar.field, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "[jks]" in window.sources.item(0).text(), timeout=10_000)
     checked(qtbot, window)
+    assert window.sources.rowCount() == 1  # opened in its place
     aliases = [window.sources.item(0).child(i).text() for i in range(3)]
     assert any(alias.startswith("server") for alias in aliases)
+
+
+def test_a_skipped_file_password_is_asked_again_when_its_row_is_picked(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    bar = window.password_bar
+    window.open_path(str(DATA / "keystore.jks"))
+    qtbot.waitUntil(bar.isVisible, timeout=10_000)
+    qtbot.mouseClick(bar.cancel, Qt.MouseButton.LeftButton)
+    assert not bar.isVisible()
+    window.open_path(str(DATA / "chain.pem"))
+    qtbot.waitUntil(lambda: window.sources.rowCount() == 2, timeout=10_000)
+
+    window.sources_view.setCurrentIndex(window.sources.index(0, 0))
+    assert bar.isVisible() and bar.label.text() == "Password for keystore.jks:"
+    qtbot.keyClicks(bar.field, PASSWORDS["keystore.jks"])
+    qtbot.keyClick(bar.field, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "[jks]" in window.sources.item(0).text(), timeout=10_000)
+    assert window.sources.rowCount() == 2
 
 
 def test_two_locked_files_opened_together_are_each_asked_for(
@@ -119,7 +146,8 @@ def test_two_locked_files_opened_together_are_each_asked_for(
     qtbot.keyClicks(bar.field, PASSWORDS[first])
     qtbot.keyClick(bar.field, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: bar.label.text() == f"Password for {second}:", timeout=10_000)
-    assert window.sources.rowCount() == 1
+    labels = [window.sources.item(row).text() for row in range(window.sources.rowCount())]
+    assert f"{second}  (locked: password needed)" in labels  # listed meanwhile
 
     qtbot.keyClicks(bar.field, PASSWORDS[second])
     qtbot.keyClick(bar.field, Qt.Key.Key_Return)

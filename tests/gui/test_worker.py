@@ -141,3 +141,14 @@ def test_after_next_paint_forgets_a_widget_deleted_first(qtbot: QtBot) -> None:
 
     after_next_paint(QLabel(), lambda: None, 0, give_up_ms=10_000)  # drops the finished ones
     assert len(worker._waiting) == 1
+
+
+def test_a_job_whose_owner_was_deleted_calls_nothing(qtbot: QtBot) -> None:
+    from PySide6.QtWidgets import QWidget
+
+    owner = QWidget()
+    results: list[object] = []
+    job = run_in_background(lambda: time.sleep(0.2) or "late", results.append, owner=owner)
+    owner.deleteLater()
+    qtbot.waitUntil(lambda: job.function is None, timeout=5_000)  # delivered, and dropped
+    assert results == []
