@@ -16,7 +16,7 @@ from pinscope.cli import check_pins, explain, pins
 from pinscope.core import __version__, report
 from pinscope.core.aia import IssuerFetcher
 from pinscope.core.checks.context import DEFAULT_WARN_DAYS, CheckContext
-from pinscope.core.endpoint.handshake import TLS_VERSIONS, ConnectOptions
+from pinscope.core.endpoint.handshake import TLS_VERSIONS, ConnectOptions, alpn_problem
 from pinscope.core.endpoint.identity import load_client_identity
 from pinscope.core.endpoint.probe import inspect_endpoint
 from pinscope.core.endpoint.proxy import parse_proxy, proxy_from_environment
@@ -237,6 +237,10 @@ def connect_options(
     except ValueError as error:
         raise UsageError(f"cannot use the proxy: {error}") from error
     alpn = tuple(name.strip() for name in (args.alpn or "").split(",") if name.strip())
+    for name in alpn:
+        problem = alpn_problem(name)
+        if problem is not None:
+            raise UsageError(f"--alpn: {problem}")
     return ConnectOptions(
         sni=args.sni,
         alpn=alpn,

@@ -2,11 +2,12 @@
 
 `ConnectPanel` is a plain widget, so the window can put it in a dock or in a non-modal dialog.
 It reads the form into a `ConnectionRequest` (plain data), checks what can be checked at once
-(the host text, the proxy URL, the TLS versions) and shows each problem under its field. The
-slow part — loading trust files and a client certificate, then `inspect_endpoint` — runs on the
-thread pool; its Inspection comes back through `connected`, or its error is shown under the
-field it concerns and sent through `failed`. The form stays editable while a connection runs;
-Cancel drops the outcome at once and the core call ends by its own deadline.
+(the host text, the proxy URL, the ALPN names, the TLS versions) and shows each problem under
+its field. The slow part — loading trust files and a client certificate, then
+`inspect_endpoint` — runs on the thread pool; its Inspection comes back through `connected`, or
+its error is shown under the field it concerns and sent through `failed`. The form stays
+editable while a connection runs; Cancel drops the outcome at once and the core call ends by its
+own deadline.
 
 Passwords are asked for in place: when a trust file or the client certificate needs one, or the
 one typed is wrong, the message appears beside the password field, which takes the focus for
@@ -60,6 +61,7 @@ from pinscope.core.endpoint.handshake import (
     TLS_VERSIONS,
     ClientIdentity,
     ConnectOptions,
+    alpn_problem,
 )
 from pinscope.core.endpoint.identity import load_client_identity
 from pinscope.core.endpoint.probe import inspect_endpoint, outcome_text
@@ -102,10 +104,11 @@ NO_CLIENT = "none"
 CLIENT_FROM_FILES = "files"
 
 # Where an error from the background job belongs on the form.
-HOST, SNI, PROXY, VERSIONS, TRUST, TRUST_PASSWORD, CLIENT, GENERAL = (
+HOST, SNI, PROXY, ALPN, VERSIONS, TRUST, TRUST_PASSWORD, CLIENT, GENERAL = (
     "host",
     "sni",
     "proxy",
+    "alpn",
     "versions",
     "trust",
     "trust-password",
@@ -440,14 +443,14 @@ class ConnectPanel(QWidget):
         target = read(lambda: self._read_target(starttls))
         sni = read(self._read_sni)
         proxy = read(lambda: self._read_proxy(target))
+        alpn = read(self._read_alpn)
         versions = read(self._read_versions)
         client = read(self._read_client)
         for error in errors:
             self._errors()[error.field].show_message(str(error))
-        if errors or target is None or versions is None:
+        if errors or target is None or alpn is None or versions is None:
             return None
 
-        alpn = tuple(self.alpn_edit.text().replace(",", " ").split())
         options = ConnectOptions(
             sni=sni,
             alpn=alpn,
@@ -522,6 +525,7 @@ class ConnectPanel(QWidget):
             "Application protocols to offer (ALPN), most wanted first, separated by commas or "
             "spaces"
         )
+        self.alpn_error = _InlineError("alpn-error")
         self.tls_min_combo = self._version_combo("tls-min", "Lowest")
         self.tls_max_combo = self._version_combo("tls-max", "Highest")
         self.versions_error = _InlineError("versions-error")
@@ -651,7 +655,8 @@ class ConnectPanel(QWidget):
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(self.timeout_spin)
         row.addStretch(1)
-        form.addRow(_label("&ALPN:", self.alpn_edit), self.alpn_edit)
+        alpn = _with_error(self.alpn_edit, self.alpn_error)
+        form.addRow(_label("&ALPN:", self.alpn_edit), alpn)
         versions_cell = _with_error(versions, self.versions_error)
         form.addRow(_label("&Versions:", self.tls_min_combo), versions_cell)
         form.addRow(_label("&Timeout:", self.timeout_spin), timeout)
@@ -819,6 +824,16 @@ class ConnectPanel(QWidget):
             raise _FieldError(PROXY, _sentence(str(error))) from error
         return None
 
+    def _read_alpn(self) -> tuple[str, ...]:
+        """The protocols typed, most wanted first; names the ClientHello cannot carry are refused
+        here rather than by OpenSSL in the background."""
+        names = tuple(self.alpn_edit.text().replace(",", " ").split())
+        for name in names:
+            problem = alpn_problem(name)
+            if problem is not None:
+                raise _FieldError(ALPN, f"{problem[0].upper()}{problem[1:]}.")
+        return names
+
     def _read_versions(self) -> tuple[str | None, str | None]:
         lowest = self.tls_min_combo.currentData()
         highest = self.tls_max_combo.currentData()
@@ -971,6 +986,7 @@ class ConnectPanel(QWidget):
             HOST: self.host_error,
             SNI: self.sni_error,
             PROXY: self.proxy_error,
+            ALPN: self.alpn_error,
             VERSIONS: self.versions_error,
             TRUST: self.trust_error,
             TRUST_PASSWORD: self.trust_password_error,

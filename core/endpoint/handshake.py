@@ -122,6 +122,21 @@ class ClientIdentity:
         return self.certificates[0]
 
 
+ALPN_NAME_LIMIT = 255
+"""The longest protocol name ALPN can carry: its length travels in one byte (RFC 7301)."""
+
+
+def alpn_problem(name: str) -> str | None:
+    """Why `name` cannot be offered as an ALPN protocol; None when it can."""
+    if name and name.isascii() and name.isprintable() and len(name) <= ALPN_NAME_LIMIT:
+        return None
+    shown = name if len(name) <= 24 else f"{name[:24]}\u2026"
+    return (
+        f"an ALPN protocol name is ASCII of at most {ALPN_NAME_LIMIT} characters, such as h2 "
+        f"or http/1.1, not {shown!r}"
+    )
+
+
 @dataclass(frozen=True)
 class ConnectOptions:
     """How to connect: everything a user can set on `pinscope connect`."""

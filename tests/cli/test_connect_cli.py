@@ -248,6 +248,15 @@ def test_bad_endpoint_text_is_a_usage_error(roots: Path) -> None:
     assert "1-65535" in result.stderr
 
 
+@pytest.mark.parametrize("name", ["h\u00e9", "x" * 256])
+def test_an_alpn_name_tls_cannot_carry_is_a_usage_error(roots: Path, name: str) -> None:
+    result = run_pinscope("connect", "127.0.0.1:1", "--alpn", f"h2,{name}", "--trust", roots)
+
+    assert result.returncode == EXIT_UNTESTABLE
+    assert "--alpn: an ALPN protocol name is ASCII" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def test_keystore_alias_as_client_certificate_is_presented_and_judged(
     chain: minting.Chain, roots: Path
 ) -> None:

@@ -22,10 +22,12 @@ from cryptography.hazmat.primitives.serialization import (
     load_pem_private_key,
     pkcs12,
 )
+from OpenSSL import SSL
 from PySide6.QtCore import Qt, QThreadPool
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractSpinBox,
+    QApplication,
     QComboBox,
     QFileDialog,
     QLineEdit,
@@ -37,10 +39,15 @@ from pytestqt.qtbot import QtBot
 from pinscope.core.certificate import Certificate
 from pinscope.core.endpoint.handshake import ClientIdentity
 from pinscope.core.inspection import Inspection
+from pinscope.core.model import Severity
 from pinscope.gui.connect_dialog import ConnectPanel
 from tests.core import minting
+from tests.core.endpoint import plaintext_servers
+from tests.core.endpoint.connect_proxy import ConnectProxy, ProxyConfig
+from tests.core.endpoint.plaintext_servers import serving as prelude_serving
 from tests.core.endpoint.servers import (
     CLIENT_AUTH_REQUIRED,
+    HTTP_OK,
     NEVER_ANSWERS,
     LoopbackServer,
     ServerConfig,
@@ -49,6 +56,8 @@ from tests.core.endpoint.servers import (
 from tests.core.endpoint.test_connect import certificate, mint_client
 
 HOST = "good.test"
+MAIL_HOST = "mail.loopback.test"
+PROXY_PASSWORD = "pr0xy-pass"
 WAIT_MS = 20_000
 
 
@@ -718,3 +727,430 @@ def test_the_window_setting_fetches_an_intermediate_the_server_did_not_send(
     assert aia.hits["/issuing.crt"] == (1 if fetch else 0)
     # Downloaded or not, the server should send it: clients that do not fetch refuse it.
     assert "chain.missing-intermediate" in codes(inspection)
+
+
+# ---- what the form offers ---------------------------------------------------------------------
+
+
+def choose(combo: QComboBox, data: object) -> None:
+    index = combo.findData(data)
+    assert index >= 0, f"{combo.objectName()} offers no {data!r}"
+    combo.setCurrentIndex(index)
+
+
+def assert_no_traceback(panel: ConnectPanel, caplog: pytest.LogCaptureFixture) -> None:
+    """The outcome was shown in words: nothing logged as an error, no general error shown."""
+    assert not [record for record in caplog.records if record.levelno >= logging.ERROR]
+    assert "Traceback" not in panel.status_label.text()
+    assert not panel.general_error.isVisible()
+
+
+def assert_idle(panel: ConnectPanel) -> None:
+    assert not panel.running
+    assert panel.connect_button.isEnabled()
+    assert not panel.progress.isVisible() and not panel.cancel_button.isVisible()
+
+
+def test_the_alpn_typed_is_offered_and_the_servers_choice_recorded(
+    qtbot: QtBot,
+    panel: ConnectPanel,
+    chain: minting.Chain,
+    root_file: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with serving(server_config(chain, alpn=[b"h2"])) as server:
+        fill_in(qtbot, panel, monkeypatch, server, root_file)
+        qtbot.keyClicks(panel.alpn_edit, "http/1.1, h2")
+
+        inspection = connect_and_wait(qtbot, panel)
+
+    assert inspection.endpoint is not None
+    assert inspection.endpoint.handshake.options.alpn == ("http/1.1", "h2")
+    assert inspection.endpoint.handshake.alpn == "h2"
+    assert "tls.alpn-none" not in codes(inspection)
+    assert "handshake completed" in panel.status_label.text()
+
+
+def test_an_alpn_the_server_does_not_speak_completes_without_a_protocol(
+    qtbot: QtBot,
+    panel: ConnectPanel,
+    chain: minting.Chain,
+    root_file: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with serving(server_config(chain, alpn=[b"spdy/3"])) as server:
+        fill_in(qtbot, panel, monkeypatch, server, root_file)
+        qtbot.keyClicks(panel.alpn_edit, "h2")
+
+        inspection = connect_and_wait(qtbot, panel)
+
+    assert inspection.endpoint is not None
+    assert inspection.endpoint.handshake.alpn is None
+    assert "tls.alpn-none" in codes(inspection)
+    assert "handshake completed" in panel.status_label.text()
+
+
+@pytest.mark.parametrize(
+    ("typed", "shown"),
+    [("h2, hé", "'hé'"), ("h2 " + "x" * 300, "'" + "x" * 24 + "…'")],
+)
+def test_an_alpn_name_tls_cannot_carry_is_shown_under_the_field(
+    qtbot: QtBot, panel: ConnectPanel, caplog: pytest.LogCaptureFixture, typed: str, shown: str
+) -> None:
+    qtbot.keyClicks(panel.host_edit, f"127.0.0.1:{refused_port()}")
+    QApplication.clipboard().setText(typed)  # pasted: QTest cannot type beyond Latin-1 keys
+    qtbot.keyClick(panel.alpn_edit, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
+    assert panel.alpn_edit.text() == typed
+
+    with qtbot.assertNotEmitted(panel.connected, wait=100):
+        qtbot.mouseClick(panel.connect_button, Qt.MouseButton.LeftButton)
+
+    assert panel.alpn_error.isVisible()
+    assert "ASCII of at most 255 characters" in panel.alpn_error.text()
+    assert shown in panel.alpn_error.text()
+    assert_idle(panel)
+    assert_no_traceback(panel, caplog)
+
+
+@pytest.mark.parametrize(
+    ("server_version", "lowest", "highest", "expected"),
+    [
+        (SSL.TLS1_2_VERSION, None, "1.2", "TLSv1.2"),
+        (SSL.TLS1_2_VERSION, "1.2", "1.2", "TLSv1.2"),
+        (SSL.TLS1_3_VERSION, "1.3", None, "TLSv1.3"),
+    ],
+)
+def test_versions_the_server_accepts_connect_with_that_version(
+    qtbot: QtBot,
+    panel: ConnectPanel,
+    chain: minting.Chain,
+    root_file: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    server_version: int,
+    lowest: str | None,
+    highest: str | None,
+    expected: str,
+) -> None:
+    config = server_config(chain, min_version=server_version, max_version=server_version)
+    with serving(config) as server:
+        fill_in(qtbot, panel, monkeypatch, server, root_file)
+        choose(panel.tls_min_combo, lowest)
+        choose(panel.tls_max_combo, highest)
+
+        inspection = connect_and_wait(qtbot, panel)
+
+    assert inspection.endpoint is not None
+    assert inspection.endpoint.handshake.version == expected
+    assert server.visits[0].version == expected
+    assert f"handshake completed ({expected})" in panel.status_label.text()
+
+
+@pytest.mark.parametrize(
+    ("server_version", "lowest", "highest"),
+    [(SSL.TLS1_2_VERSION, "1.3", None), (SSL.TLS1_3_VERSION, None, "1.2")],
+)
+def test_versions_the_server_refuses_show_the_mismatch_in_words(
+    qtbot: QtBot,
+    panel: ConnectPanel,
+    chain: minting.Chain,
+    root_file: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    server_version: int,
+    lowest: str | None,
+    highest: str | None,
+) -> None:
+    config = server_config(chain, min_version=server_version, max_version=server_version)
+    with serving(config) as server:
+        fill_in(qtbot, panel, monkeypatch, server, root_file)
+        choose(panel.tls_min_combo, lowest)
+        choose(panel.tls_max_combo, highest)
+
+        inspection = connect_and_wait(qtbot, panel)
+
+    assert inspection.endpoint is not None
+    assert not inspection.endpoint.handshake.completed
+    [first, *_] = [f for f in inspection.findings if f.severity == Severity.ERROR]
+    assert first.code == "tls.protocol-mismatch"
+    assert f"Problem: {first.title}" in panel.status_label.text()
+    assert "share no TLS version" in panel.status_label.text()
+    assert not panel.versions_error.isVisible()
+    assert_idle(panel)
+    assert_no_traceback(panel, caplog)
+
+
+# ---- trust stores -----------------------------------------------------------------------------
+
+
+def test_no_trust_store_and_no_trust_file_judges_no_trust(
+    qtbot: QtBot, panel: ConnectPanel, chain: minting.Chain
+) -> None:
+    with serving(server_config(chain)) as server:
+        qtbot.keyClicks(panel.host_edit, f"127.0.0.1:{server.port}")
+        qtbot.keyClicks(panel.sni_edit, HOST)
+        panel.set_trust_store("none")
+        panel.timeout_spin.setValue(3.0)
+
+        inspection = connect_and_wait(qtbot, panel)
+
+    # Nothing to anchor at: the chain is not trusted, and not reported as a problem either.
+    assert inspection.endpoint is not None and inspection.endpoint.handshake.completed
+    assert inspection.validation is not None and not inspection.validation.trusted
+    assert inspection.validation.stores == ()
+    assert not [code for code in codes(inspection) if code.startswith("chain.")]
+    assert "handshake completed" in panel.status_label.text()
+
+
+@pytest.mark.parametrize("store", [None, "system"])
+def test_a_minted_chain_is_untrusted_by_the_default_and_system_stores(
+    qtbot: QtBot,
+    panel: ConnectPanel,
+    chain: minting.Chain,
+    store: str | None,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with serving(server_config(chain)) as server:
+        qtbot.keyClicks(panel.host_edit, f"127.0.0.1:{server.port}")
+        qtbot.keyClicks(panel.sni_edit, HOST)
+        panel.set_trust_store(store)
+        panel.timeout_spin.setValue(3.0)
+
+        inspection = connect_and_wait(qtbot, panel)
+
+    assert inspection.endpoint is not None and inspection.endpoint.handshake.completed
+    assert inspection.validation is not None and not inspection.validation.trusted
+    assert [store.name for store in inspection.validation.stores] in (["system"], ["mozilla"])
+    assert inspection.validation.stores[0].label in inspection.validation.errors[0]
+    errors = [f for f in inspection.findings if f.severity == Severity.ERROR]
+    assert errors and errors[0].code.startswith("chain.")
+    status = panel.status_label.text()
+    assert "handshake completed" in status
+    assert f"Problem: {errors[0].title}" in status
+    assert_no_traceback(panel, caplog)
+
+
+def test_the_default_store_with_a_trust_file_trusts_the_minted_chain(
+    qtbot: QtBot,
+    panel: ConnectPanel,
+    chain: minting.Chain,
+    root_file: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with serving(server_config(chain)) as server:
+        fill_in(qtbot, panel, monkeypatch, server, root_file)
+        panel.set_trust_store(None)
+
+        inspection = connect_and_wait(qtbot, panel)
+
+    assert inspection.validation is not None and inspection.validation.trusted
+    assert "Problem:" not in panel.status_label.text()
+
+
+# ---- STARTTLS, proxies and timeouts -----------------------------------------------------------
+
+
+def test_an_smtp_server_is_upgraded_with_starttls(
+    qtbot: QtBot, panel: ConnectPanel, tmp_path: Path
+) -> None:
+    mail_chain = minting.mint_chain(MAIL_HOST, prefix="Mail")
+    mail_root = tmp_path / "mail-root.pem"
+    mail_root.write_bytes(mail_chain.root.pem)
+
+    with prelude_serving(plaintext_servers.smtp, chain=mail_chain) as server:
+        server.expect_outside_client()
+        qtbot.keyClicks(panel.host_edit, f"127.0.0.1:{server.port}")
+        choose(panel.starttls_combo, "smtp")
+        qtbot.keyClicks(panel.sni_edit, MAIL_HOST)
+        panel.set_trust_store("none")
+        panel.add_trust_file(str(mail_root))
+        panel.timeout_spin.setValue(3.0)
+
+        inspection = connect_and_wait(qtbot, panel)
+
+    assert inspection.endpoint is not None
+    handshake = inspection.endpoint.handshake
+    assert handshake.completed and "starttls" in handshake.timings
+    assert [c.sha256 for c in handshake.chain] == [
+        mail_chain.leaf.sha256,
+        mail_chain.intermediate.sha256,
+    ]
+    assert inspection.validation is not None and inspection.validation.trusted
+    assert [line.split()[0] for line in server.transcript.received[:2]] == [b"EHLO", b"STARTTLS"]
+    assert "handshake completed" in panel.status_label.text()
+
+
+def test_a_server_refusing_starttls_is_shown_in_words(
+    qtbot: QtBot, panel: ConnectPanel, caplog: pytest.LogCaptureFixture
+) -> None:
+    behaviour = plaintext_servers.Behaviour(offer_starttls=False)
+    with prelude_serving(plaintext_servers.smtp, behaviour) as server:
+        server.expect_outside_client()
+        qtbot.keyClicks(panel.host_edit, f"127.0.0.1:{server.port}")
+        choose(panel.starttls_combo, "smtp")
+        panel.set_trust_store("none")
+        panel.timeout_spin.setValue(3.0)
+
+        inspection = connect_and_wait(qtbot, panel)
+
+    assert codes(inspection) == ["tls.starttls-refused"]
+    assert "does not start TLS" in panel.status_label.text()
+    assert_idle(panel)
+    assert_no_traceback(panel, caplog)
+
+
+def test_a_connection_goes_through_the_proxy_typed(
+    qtbot: QtBot, panel: ConnectPanel, chain: minting.Chain, root_file: Path
+) -> None:
+    with (
+        serving(server_config(chain)) as server,
+        ConnectProxy(ProxyConfig(credentials=("alice", PROXY_PASSWORD))) as proxy,
+    ):
+        # The proxy resolves every name to 127.0.0.1: the host's name is also the SNI.
+        port = server.port
+        qtbot.keyClicks(panel.host_edit, f"{HOST}:{port}")
+        qtbot.keyClicks(panel.proxy_edit, f"http://alice:{PROXY_PASSWORD}@127.0.0.1:{proxy.port}")
+        panel.set_trust_store("none")
+        panel.add_trust_file(str(root_file))
+        panel.timeout_spin.setValue(3.0)
+
+        inspection = connect_and_wait(qtbot, panel)
+
+    [request] = proxy.requests
+    assert request.request_line == f"CONNECT {HOST}:{port} HTTP/1.1"
+    assert inspection.endpoint is not None
+    handshake = inspection.endpoint.handshake
+    assert handshake.completed and "proxy" in handshake.timings
+    assert handshake.options.proxy is not None and handshake.options.proxy.port == proxy.port
+    assert server.visits[0].sni == HOST
+    assert inspection.validation is not None and inspection.validation.trusted
+    assert "handshake completed" in panel.status_label.text()
+    assert PROXY_PASSWORD not in panel.status_label.text()
+
+
+def test_a_proxy_refusing_the_destination_is_shown_in_words(
+    qtbot: QtBot, panel: ConnectPanel, caplog: pytest.LogCaptureFixture
+) -> None:
+    forbidden = b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+    with ConnectProxy(ProxyConfig(reply=forbidden)) as proxy:
+        qtbot.keyClicks(panel.host_edit, f"{HOST}:443")
+        qtbot.keyClicks(panel.proxy_edit, f"127.0.0.1:{proxy.port}")  # no scheme: http://
+        panel.set_trust_store("none")
+        panel.timeout_spin.setValue(3.0)
+
+        inspection = connect_and_wait(qtbot, panel)
+
+    assert codes(inspection) == ["net.proxy"]
+    assert "403" in panel.status_label.text()
+    assert "proxy refused" in panel.status_label.text()
+    assert not panel.proxy_error.isVisible()
+    assert_idle(panel)
+    assert_no_traceback(panel, caplog)
+
+
+def test_wrong_proxy_credentials_are_refused_without_showing_the_password(
+    qtbot: QtBot, panel: ConnectPanel, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    with ConnectProxy(ProxyConfig(credentials=("alice", PROXY_PASSWORD))) as proxy:
+        qtbot.keyClicks(panel.host_edit, f"{HOST}:443")
+        qtbot.keyClicks(panel.proxy_edit, f"http://alice:not-it@127.0.0.1:{proxy.port}")
+        panel.set_trust_store("none")
+        panel.timeout_spin.setValue(3.0)
+
+        inspection = connect_and_wait(qtbot, panel)
+
+    [request] = proxy.requests
+    assert "proxy-authorization" in request.headers
+    assert inspection.could_not_test
+    assert "407" in panel.status_label.text()
+    assert "not-it" not in panel.status_label.text()
+    assert "not-it" not in caplog.text
+    assert_idle(panel)
+
+
+def test_an_empty_proxy_field_uses_https_proxy(
+    qtbot: QtBot,
+    panel: ConnectPanel,
+    chain: minting.Chain,
+    root_file: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for variable in ("no_proxy", "NO_PROXY"):
+        monkeypatch.delenv(variable, raising=False)
+    with serving(server_config(chain)) as server, ConnectProxy() as proxy:
+        monkeypatch.setenv("https_proxy", f"http://127.0.0.1:{proxy.port}")
+        port = server.port
+        qtbot.keyClicks(panel.host_edit, f"{HOST}:{port}")
+        panel.set_trust_store("none")
+        panel.add_trust_file(str(root_file))
+        panel.timeout_spin.setValue(3.0)
+
+        inspection = connect_and_wait(qtbot, panel)
+
+    assert [r.request_line for r in proxy.requests] == [f"CONNECT {HOST}:{port} HTTP/1.1"]
+    assert inspection.endpoint is not None and inspection.endpoint.handshake.completed
+
+
+def test_a_timeout_that_runs_out_is_shown_in_words(
+    qtbot: QtBot, panel: ConnectPanel, caplog: pytest.LogCaptureFixture
+) -> None:
+    with serving(ServerConfig(behaviour=NEVER_ANSWERS)) as server:
+        qtbot.keyClicks(panel.host_edit, f"127.0.0.1:{server.port}")
+        panel.set_trust_store("none")
+        panel.timeout_spin.selectAll()
+        qtbot.keyClicks(panel.timeout_spin, panel.timeout_spin.locale().toString(0.5, "f", 1))
+
+        # Enter in the timeout field connects, with the seconds just typed.
+        with qtbot.waitSignal(panel.connected, timeout=WAIT_MS) as blocker:
+            qtbot.keyClick(panel.timeout_spin, Qt.Key.Key_Return)
+        inspection = blocker.args[0]
+
+    assert codes(inspection) == ["net.timeout"]
+    assert inspection.endpoint is not None
+    assert inspection.endpoint.handshake.options.timeout == 0.5
+    assert "did not answer in time" in panel.status_label.text()
+    assert_idle(panel)
+    assert_no_traceback(panel, caplog)
+
+
+# ---- after the handshake ----------------------------------------------------------------------
+
+
+def test_get_after_the_handshake_records_the_http_answer(
+    qtbot: QtBot,
+    panel: ConnectPanel,
+    chain: minting.Chain,
+    root_file: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with serving(server_config(chain, http_reply=HTTP_OK)) as server:
+        fill_in(qtbot, panel, monkeypatch, server, root_file)
+        qtbot.mouseClick(panel.http_check, Qt.MouseButton.LeftButton)
+        assert panel.http_check.isChecked()
+
+        inspection = connect_and_wait(qtbot, panel)
+
+    assert inspection.endpoint is not None
+    http = inspection.endpoint.handshake.http
+    assert http is not None and http.status == 200
+    assert server.visits[0].request.startswith(b"GET / HTTP/1.1\r\n")
+
+
+def test_probing_versions_lists_the_ones_the_server_accepts(
+    qtbot: QtBot,
+    panel: ConnectPanel,
+    chain: minting.Chain,
+    root_file: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    config = server_config(chain, min_version=SSL.TLS1_2_VERSION, max_version=SSL.TLS1_2_VERSION)
+    with serving(config) as server:
+        fill_in(qtbot, panel, monkeypatch, server, root_file)
+        qtbot.mouseClick(panel.probe_check, Qt.MouseButton.LeftButton)
+
+        inspection = connect_and_wait(qtbot, panel)
+
+    assert inspection.endpoint is not None
+    accepted = {probe.version: probe.accepted for probe in inspection.endpoint.versions}
+    assert accepted["1.2"] is True and accepted["1.3"] is False
+    assert "handshake completed (TLSv1.2)" in panel.status_label.text()
