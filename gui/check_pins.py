@@ -4,6 +4,10 @@ The panel reads the configuration with core, gathers the sources the user picked
 inspections, typed endpoints with their connection options), and runs `check_config` on a
 worker thread; the verdicts come back as data and fill a table, one row per configured domain
 and source.
+
+The rotation preview's file may be locked (an encrypted key, a PKCS#12 file): its password is
+asked for in place, beside the file, and "wrong password" is said there. The password lives only
+in its field and in the request of one check: it is never stored, logged or shown.
 """
 
 from __future__ import annotations
@@ -14,13 +18,15 @@ import itertools
 import logging
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import (
     QAbstractTableModel,
+    QEvent,
     QModelIndex,
+    QObject,
     QPersistentModelIndex,
     QSortFilterProxyModel,
     Qt,
@@ -61,18 +67,25 @@ from pinscope.core.endpoint.probe import inspect_endpoint
 from pinscope.core.endpoint.proxy import Proxy, parse_proxy, proxy_from_environment
 from pinscope.core.endpoint.starttls import DEFAULT_PORTS, PROTOCOL_NAMES
 from pinscope.core.endpoint.target import DEFAULT_PORT, Target, parse_target
-from pinscope.core.errors import LoadError, PinscopeError
+from pinscope.core.errors import LoadError, PasswordRequired, PinscopeError, WrongPassword
 from pinscope.core.inspection import Inspection, Settings, default_settings
 from pinscope.core.model import Finding, Source
 from pinscope.core.pins.check import DomainVerdict, check_config, no_host_reason
 from pinscope.core.pins.configs import PinConfig, read_config
-from pinscope.core.sources import load_path
+from pinscope.core.sources import Passwords, load_path
 from pinscope.core.trust import load_trust_stores
 from pinscope.gui.connect_dialog import TRUST_STORES
 from pinscope.gui.export_pins import PinFindingsModel
 from pinscope.gui.worker import Job, run_in_background
 
-__all__ = ["CheckPinsPanel", "CheckRequest", "ConnectionChoice", "VerdictModel", "read_config_file"]
+__all__ = [
+    "CheckPinsPanel",
+    "CheckRequest",
+    "ConnectionChoice",
+    "NextFileError",
+    "VerdictModel",
+    "read_config_file",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -140,6 +153,8 @@ class CheckRequest:
     next_path: str | None
     settings: Settings | Callable[[], Settings] | None
     """None: the default trust store, judged now; a function makes them on the worker thread."""
+    next_password: str | None = field(default=None, repr=False)
+    """The rotation file's password, as typed; None when none was asked for or typed."""
 
 
 @dataclass(frozen=True)
@@ -153,14 +168,34 @@ class CheckResult:
     """Sentences about endpoints that could not be tested."""
 
 
+class NextFileError(LoadError):
+    """The rotation preview's file cannot be used; the core's error is the cause.
+
+    `password` is set when its password is missing or wrong: the panel then asks for it.
+    """
+
+    def __init__(self, path: str, error: LoadError) -> None:
+        super().__init__(str(error))
+        self.path = path
+        self.error = error
+
+    @property
+    def password(self) -> bool:
+        return isinstance(self.error, PasswordRequired | WrongPassword)
+
+
 def run_check(request: CheckRequest) -> CheckResult:
-    """Inspect the typed endpoints, read the rotation file, run `check_config`. Blocking.
+    """Read the rotation file, inspect the typed endpoints, run `check_config`. Blocking.
 
     Raises:
-        LoadError: a trust file or the rotation file cannot be read.
+        NextFileError: the rotation file cannot be read, or needs a password.
+        LoadError: a trust file cannot be read.
     """
+    # The rotation file first: a missing password is asked for before anything slow runs.
+    next_source = None
+    if request.next_path:
+        next_source = _load_next(request.next_path, request.next_password)
     settings = _judging_settings(request)
-    next_source = load_path(request.next_path) if request.next_path else None
 
     inspections = list(request.inspections)
     unreachable = []
@@ -185,6 +220,13 @@ def run_check(request: CheckRequest) -> CheckResult:
     return CheckResult(request.config, tuple(verdicts), next_source, tuple(unreachable))
 
 
+def _load_next(path: str, password: str | None) -> Source:
+    try:
+        return load_path(path, Passwords(password=password))
+    except LoadError as error:
+        raise NextFileError(path, error) from error
+
+
 def _judging_settings(request: CheckRequest) -> Settings:
     """The panel's settings, with the trust store and files the options name."""
     made = request.settings
@@ -201,6 +243,16 @@ def _judging_settings(request: CheckRequest) -> Settings:
         # would follow curl's --cacert and use only the files.
         stores = [*base.stores, *stores]
     return dataclasses.replace(base, stores=tuple(stores))
+
+
+def _next_file_trouble(error: NextFileError) -> str:
+    """The status line's short account; the full one is beside the rotation file."""
+    name = Path(error.path).name
+    if isinstance(error.error, PasswordRequired):
+        return f"{name} needs its password."
+    if isinstance(error.error, WrongPassword):
+        return f"wrong password for {name}."
+    return f"{name} cannot be used as the next certificate, CSR or key."
 
 
 def _why(inspection: Inspection) -> str:
@@ -569,19 +621,20 @@ class CheckPinsPanel(QWidget):
         self._job: Job | None = None
         self.setAcceptDrops(True)
 
-        top = QWidget()
-        top_layout = QVBoxLayout(top)
-        top_layout.setContentsMargins(0, 0, 0, 0)
-        top_layout.addWidget(self._build_config())
-        top_layout.addWidget(self._build_sources())
-        top_layout.addLayout(self._build_run())
-        splitter = QSplitter(Qt.Orientation.Vertical)
-        splitter.setChildrenCollapsible(False)
-        splitter.addWidget(top)
-        splitter.addWidget(self._build_results())
-        splitter.setStretchFactor(1, 1)
+        self._form = QWidget()
+        self._form_layout = QVBoxLayout(self._form)
+        self._form_layout.setContentsMargins(0, 0, 0, 0)
+        self._form_layout.addWidget(self._build_config())
+        self._form_layout.addWidget(self._build_sources())
+        self._form_layout.addLayout(self._build_run())
+        self._splitter = QSplitter(Qt.Orientation.Vertical)
+        self._splitter.setChildrenCollapsible(False)
+        self._splitter.addWidget(self._form)
+        self._form.installEventFilter(self)
+        self._splitter.addWidget(self._build_results())
+        self._splitter.setStretchFactor(1, 1)
         layout = QVBoxLayout(self)
-        layout.addWidget(splitter)
+        layout.addWidget(self._splitter)
 
         self._wire_keyboard()
         self.set_inspections(inspections)
@@ -650,9 +703,21 @@ class CheckPinsPanel(QWidget):
         self.next_browse.setObjectName("browseNext")
         self.next_browse.setToolTip("Choose the next certificate, CSR or key")
         self.next_browse.clicked.connect(self._browse_next)
+        self.next_path.textChanged.connect(self._next_path_changed)
         next_row = QHBoxLayout()
         next_row.addWidget(self.next_path, 1)
         next_row.addWidget(self.next_browse)
+        next_row.addWidget(self._build_next_password())
+        self.next_error = QLabel()
+        self.next_error.setObjectName("nextError")
+        self.next_error.setTextFormat(Qt.TextFormat.PlainText)
+        self.next_error.setWordWrap(True)
+        self.next_error.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.next_error.hide()
+        next_cell = QVBoxLayout()
+        next_cell.setSpacing(2)
+        next_cell.addLayout(next_row)
+        next_cell.addWidget(self.next_error)
         next_label = QLabel("Rotation pre&view:")
         next_label.setBuddy(self.next_path)
 
@@ -662,8 +727,32 @@ class CheckPinsPanel(QWidget):
         form.addRow("&Loaded sources:", self.source_view)
         form.addRow("&Endpoints:", self.endpoints)
         form.addRow(self.connection)
-        form.addRow(next_label, next_row)
+        form.addRow(next_label, next_cell)
         return box
+
+    def _build_next_password(self) -> QWidget:
+        """The rotation file's password field, hidden until the file turns out to need one."""
+        self.next_password = QLineEdit()
+        self.next_password.setObjectName("nextPassword")
+        self.next_password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.next_password.setPlaceholderText("never saved")
+        self.next_password.setAccessibleName("Rotation file password")
+        self.next_password.setToolTip(
+            "The password of the next key or PKCS#12 file, used for this check only and "
+            "forgotten when another file is chosen; Enter checks"
+        )
+        self.next_password.setMinimumWidth(self.fontMetrics().averageCharWidth() * 14)
+        self.next_password.textEdited.connect(self._clear_next_error)
+        label = QLabel("Pass&word:")
+        label.setBuddy(self.next_password)
+        self.next_password_box = QWidget()
+        self.next_password_box.setObjectName("nextPasswordBox")
+        layout = QHBoxLayout(self.next_password_box)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(label)
+        layout.addWidget(self.next_password, 1)
+        self.next_password_box.hide()
+        return self.next_password_box
 
     def _build_run(self) -> QVBoxLayout:
         self.run_button = QPushButton("&Check pins")
@@ -753,7 +842,8 @@ class CheckPinsPanel(QWidget):
 
     def _wire_keyboard(self) -> None:
         """Enter in a field checks, Ctrl+Return anywhere checks; the tab order reads the form."""
-        for edit in [self.endpoints, self.next_path, *self.connection.line_edits()]:
+        edits = [self.endpoints, self.next_path, self.next_password]
+        for edit in [*edits, *self.connection.line_edits()]:
             edit.returnPressed.connect(self.check)
         for sequence in ("Ctrl+Return", "Ctrl+Enter"):
             shortcut = QShortcut(QKeySequence(sequence), self)
@@ -768,6 +858,7 @@ class CheckPinsPanel(QWidget):
             *self.connection.focus_chain(),
             self.next_path,
             self.next_browse,
+            self.next_password,
             self.run_button,
             self.cancel_button,
             self.table,
@@ -897,6 +988,7 @@ class CheckPinsPanel(QWidget):
             self.status.setText(f"✖ Nothing checked: {refused}")
             return
         next_path = self.next_path.text().strip() or None
+        asked = next_path is not None and not self.next_password_box.isHidden()
         request = CheckRequest(
             self._config,
             inspections,
@@ -904,7 +996,9 @@ class CheckPinsPanel(QWidget):
             connection,
             next_path,
             self._settings,
+            next_password=(self.next_password.text() or None) if asked else None,
         )
+        self._clear_next_error()
         self.status.setText("Checking… (Esc cancels)")
         self._job = run_in_background(lambda: run_check(request), self._done, self._failed)
         self._update_run()
@@ -952,12 +1046,67 @@ class CheckPinsPanel(QWidget):
 
     def _failed(self, error: BaseException) -> None:
         self._job = None
-        if isinstance(error, LoadError | ValueError):
+        if isinstance(error, NextFileError):
+            self._next_file_failed(error)
+            self.status.setText(f"✖ Nothing checked: {_next_file_trouble(error)}")
+        elif isinstance(error, LoadError | ValueError):
             self.status.setText(f"✖ Nothing checked: {error}")
         else:
             logger.debug("check-pins failed", exc_info=error)
             self.status.setText(f"✖ Nothing checked: {type(error).__name__}: {error}")
         self._update_run()
+
+    # ---- the rotation file ---------------------------------------------------------------------
+
+    def _next_file_failed(self, error: NextFileError) -> None:
+        """Say beside the rotation file why it cannot be used; ask for its password if that
+        is why."""
+        name = Path(error.path).name
+        cause = error.error
+        if isinstance(cause, PasswordRequired):
+            message = (
+                f"Password needed for {name}: {cause.what} is protected by a password. "
+                "Type it beside the file and check again."
+            )
+        elif isinstance(cause, WrongPassword):
+            message = f"Wrong password for {name}. Type it again and check."
+        else:
+            message = f"Not usable as the next certificate, CSR or key: {cause}"
+        self.next_error.setText(f"✖ {message}")
+        self.next_error.setAccessibleDescription(message)
+        self.next_error.show()
+        if error.password:
+            self.next_password_box.show()
+            self.next_password.setFocus(Qt.FocusReason.OtherFocusReason)
+            self.next_password.selectAll()
+
+    # ---- layout ----------------------------------------------------------------------------------
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        relayout = (QEvent.Type.Resize, QEvent.Type.LayoutRequest)
+        if watched is self._form and event.type() in relayout:
+            self._fit_form_height()
+        return super().eventFilter(watched, event)
+
+    def _fit_form_height(self) -> None:
+        """Keep every line of the form's wrapped messages in view, however narrow the dock.
+
+        The splitter gives the form its minimum size, which counts a wrapped label at its
+        narrowest guess; the form's minimum height follows its content at its width instead,
+        whenever the form is resized or a message in it changes.
+        """
+        self._form_layout.activate()
+        self._form.setMinimumHeight(self._form_layout.totalHeightForWidth(self._form.width()))
+
+    def _next_path_changed(self) -> None:
+        """Another file: forget the password typed for the last one, and what was said."""
+        self.next_password.clear()
+        self.next_password_box.hide()
+        self._clear_next_error()
+
+    def _clear_next_error(self) -> None:
+        self.next_error.clear()
+        self.next_error.hide()
 
     def _fit_columns(self) -> None:
         """Size each column to its contents, the long ones capped, so that the domain and the

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
+import logging
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.serialization import pkcs12
 from PySide6 import QtGui
 from PySide6.QtCore import QMimeData, QPointF, Qt, QThreadPool, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QTextDocument
@@ -711,4 +714,301 @@ def test_an_error_naming_such_a_path_is_shown_as_written(
     qtbot.waitUntil(lambda: not panel.running, timeout=WAIT_MS)
 
     status = shown(child(panel, QLabel, "status"))
-    assert status.startswith(f"✖ Nothing checked: cannot open {upcoming}")
+    assert (
+        status == "✖ Nothing checked: next.pem cannot be used as the next certificate, CSR or key."
+    )
+    said = shown(child(panel, QLabel, "nextError"))
+    assert said.startswith(
+        f"✖ Not usable as the next certificate, CSR or key: cannot open {upcoming}"
+    )
+
+
+# ---- the rotation preview with a key or a CSR, locked and damaged files -----------------------
+
+
+@pytest.fixture
+def served_settings(served_root: Path) -> Settings:
+    """Judged against the served chain's root alone."""
+    return Settings(CheckContext(), tuple(load_trust_stores(None, [str(served_root)])))
+
+
+@pytest.fixture
+def served_chain_file(
+    served: minting.Chain, served_settings: Settings, tmp_path: Path
+) -> Inspection:
+    """The served chain, loaded as a file and trusted."""
+    path = tmp_path / "served-chain.pem"
+    path.write_bytes(served.leaf.pem + served.intermediate.pem)
+    return inspect_path(path, settings=served_settings)
+
+
+@pytest.fixture
+def backup_key() -> minting.PrivateKey:
+    """The key to deploy next, its pin already shipped as the backup."""
+    return minting.new_key()
+
+
+@pytest.fixture
+def leaf_and_backup_config(
+    served: minting.Chain, backup_key: minting.PrivateKey, tmp_path: Path
+) -> Path:
+    """An Android config pinning the served leaf's key and, as backup, `backup_key`."""
+    pins = "".join(
+        f'<pin digest="SHA-256">{pin}</pin>'
+        for pin in (served.leaf.pin, minting.spki_pin(backup_key))
+    )
+    path = tmp_path / "leaf_network_security_config.xml"
+    path.write_text(
+        f"<network-security-config><domain-config><domain>{HOST}</domain>"
+        f"<pin-set>{pins}</pin-set></domain-config></network-security-config>"
+    )
+    return path
+
+
+NEXT_FILE_KINDS = ("private key", "public key", "CSR")
+
+
+def next_key_file(tmp_path: Path, key: minting.PrivateKey, kind: str) -> Path:
+    """`key` written as a PKCS#8 private key, a public key or a CSR for HOST, in PEM."""
+    if kind == "private key":
+        data = minting.key_pem(key)
+    elif kind == "public key":
+        data = key.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+    else:
+        data = minting.csr_pem(minting.mint_csr(key, HOST, [HOST]))
+    path = tmp_path / f"next-{kind.replace(' ', '-')}.pem"
+    path.write_bytes(data)
+    return path
+
+
+def rotation_panel(
+    qtbot: QtBot, source: Inspection, settings: Settings, config: Path, next_file: Path
+) -> CheckPinsPanel:
+    """A panel with `config` open, `source` ticked and `next_file` typed as the next one."""
+    panel = make_panel(qtbot, [source], settings)
+    assert panel.open_config(str(config))
+    tick(qtbot, panel, 0)
+    qtbot.keyClicks(child(panel, QLineEdit, "nextPath"), str(next_file))
+    return panel
+
+
+def attempt(qtbot: QtBot, panel: CheckPinsPanel) -> None:
+    """Click Check when it is expected to stop short: nothing is checked."""
+    with qtbot.assertNotEmitted(panel.checked):
+        qtbot.mouseClick(child(panel, QPushButton, "check"), Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: not panel.running, timeout=WAIT_MS)
+
+
+def finding_texts(panel: CheckPinsPanel) -> list[str]:
+    model = child(panel, QListView, "findings").model()
+    return [model.index(row, 0).data() for row in range(model.rowCount())]
+
+
+@pytest.mark.parametrize("kind", NEXT_FILE_KINDS)
+def test_a_next_key_pinned_as_backup_would_connect(
+    qtbot: QtBot,
+    served_chain_file: Inspection,
+    served_settings: Settings,
+    leaf_and_backup_config: Path,
+    backup_key: minting.PrivateKey,
+    tmp_path: Path,
+    kind: str,
+) -> None:
+    next_file = next_key_file(tmp_path, backup_key, kind)
+    panel = rotation_panel(
+        qtbot, served_chain_file, served_settings, leaf_and_backup_config, next_file
+    )
+
+    run(qtbot, panel)
+
+    assert header(panel)[:3] == ["Domain", "Verdict", "After rotation"]
+    (row,) = table_rows(panel)
+    assert row[:3] == [HOST, "✔ would connect", "✔ would connect"]
+    details = child(panel, QTextBrowser, "verdictDetails").toPlainText()
+    assert "After rotation: would connect" in details
+    assert "Every domain checked would connect" in child(panel, QLabel, "status").text()
+    assert not any("next certificate" in text for text in finding_texts(panel))
+
+
+@pytest.mark.parametrize("kind", NEXT_FILE_KINDS)
+def test_a_next_key_not_pinned_would_be_refused(
+    qtbot: QtBot,
+    served_chain_file: Inspection,
+    served_settings: Settings,
+    leaf_and_backup_config: Path,
+    tmp_path: Path,
+    kind: str,
+) -> None:
+    next_file = next_key_file(tmp_path, minting.new_key(), kind)
+    panel = rotation_panel(
+        qtbot, served_chain_file, served_settings, leaf_and_backup_config, next_file
+    )
+
+    run(qtbot, panel)
+
+    (row,) = table_rows(panel)
+    assert row[:3] == [HOST, "✔ would connect", "✖ would refuse"]
+    details = child(panel, QTextBrowser, "verdictDetails").toPlainText()
+    assert "After rotation: would refuse" in details
+    assert "1 of 1 check(s) would fail" in child(panel, QLabel, "status").text()
+    (refusal,) = [text for text in finding_texts(panel) if "next certificate" in text]
+    assert refusal.startswith(f"{HOST} would refuse the next certificate\n")
+    assert "After the planned deployment the app would refuse" in refusal
+
+
+def test_a_locked_next_key_asks_for_its_password_in_place(
+    qtbot: QtBot,
+    served_chain_file: Inspection,
+    served_settings: Settings,
+    leaf_and_backup_config: Path,
+    backup_key: minting.PrivateKey,
+    tmp_path: Path,
+    private_settings: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    password = "correct horse 7"
+    locked = tmp_path / "next-key.pem"
+    locked.write_bytes(minting.key_pem(backup_key, password.encode()))
+    panel = rotation_panel(
+        qtbot, served_chain_file, served_settings, leaf_and_backup_config, locked
+    )
+    with qtbot.waitActive(panel):
+        panel.activateWindow()
+    field = child(panel, QLineEdit, "nextPassword")
+    said = child(panel, QLabel, "nextError")
+    assert not field.isVisible()
+
+    # Given no password, the panel asks for it beside the file.
+    attempt(qtbot, panel)
+    assert field.isVisible()
+    assert QApplication.focusWidget() is field
+    assert shown(said) == (
+        "✖ Password needed for next-key.pem: the encrypted private key is protected by a "
+        "password. Type it beside the file and check again."
+    )
+    status = child(panel, QLabel, "status")
+    assert status.text() == "✖ Nothing checked: next-key.pem needs its password."
+    assert table_rows(panel) == []
+
+    # A wrong one is said there, and selected for another try.
+    qtbot.keyClicks(field, "not it")
+    assert not said.isVisible()
+    with qtbot.assertNotEmitted(panel.checked):
+        qtbot.keyClick(field, Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: not panel.running, timeout=WAIT_MS)
+    assert shown(said) == "✖ Wrong password for next-key.pem. Type it again and check."
+    assert status.text() == "✖ Nothing checked: wrong password for next-key.pem."
+    assert QApplication.focusWidget() is field
+    assert field.hasSelectedText()
+
+    # The right one opens the key: the rotation verdict shows.
+    qtbot.keyClicks(field, password)
+    assert field.text() == password
+    with qtbot.waitSignal(panel.checked, timeout=10_000):
+        qtbot.keyClick(field, Qt.Key.Key_Return)
+    (row,) = table_rows(panel)
+    assert row[:3] == [HOST, "✔ would connect", "✔ would connect"]
+    assert not said.isVisible()
+
+    # Never stored or logged; forgotten when another file is chosen.
+    stored = [path.read_text() for path in private_settings.rglob("*") if path.is_file()]
+    assert not any(password in text for text in stored)
+    assert password not in caplog.text
+    qtbot.keyClicks(child(panel, QLineEdit, "nextPath"), "2")
+    assert field.text() == ""
+    assert not field.isVisible()
+
+
+def test_a_locked_pkcs12_next_certificate_is_opened_with_its_password(
+    qtbot: QtBot,
+    served: minting.Chain,
+    served_chain_file: Inspection,
+    served_settings: Settings,
+    leaf_and_backup_config: Path,
+    backup_key: minting.PrivateKey,
+    tmp_path: Path,
+) -> None:
+    renewed = minting.mint_leaf(served.intermediate, HOST, key=backup_key)
+    locked = tmp_path / "next.p12"
+    locked.write_bytes(
+        pkcs12.serialize_key_and_certificates(
+            b"next",
+            backup_key,
+            renewed.certificate,
+            None,
+            serialization.BestAvailableEncryption(b"s3cret"),
+        )
+    )
+    panel = rotation_panel(
+        qtbot, served_chain_file, served_settings, leaf_and_backup_config, locked
+    )
+
+    attempt(qtbot, panel)
+    assert shown(child(panel, QLabel, "nextError")).startswith(
+        "✖ Password needed for next.p12: this PKCS#12 file is protected by a password."
+    )
+    qtbot.keyClicks(child(panel, QLineEdit, "nextPassword"), "s3cret")
+    run(qtbot, panel)
+
+    (row,) = table_rows(panel)
+    assert row[:3] == [HOST, "✔ would connect", "✔ would connect"]
+
+
+def garbage() -> bytes:
+    return b"\x00\x01 not a certificate \xff" * 8
+
+
+def truncated_key() -> bytes:
+    return minting.key_pem(minting.new_key())[:80]
+
+
+def truncated_certificate() -> bytes:
+    pem = minting.mint_chain(HOST).leaf.pem
+    return pem[:300] + b"\n-----END CERTIFICATE-----\n"
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (garbage, "expected a certificate, key, CSR or keystore"),
+        (truncated_key, "it is truncated"),
+        (truncated_certificate, "the certificate is truncated or damaged"),
+        (bytes, "empty"),
+    ],
+    ids=["garbage", "truncated key", "truncated certificate", "empty"],
+)
+def test_a_damaged_next_file_is_explained_in_place(
+    qtbot: QtBot,
+    served_chain_file: Inspection,
+    served_settings: Settings,
+    leaf_and_backup_config: Path,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    content: Callable[[], bytes],
+    reason: str,
+) -> None:
+    damaged = tmp_path / "next.pem"
+    damaged.write_bytes(content())
+    panel = rotation_panel(
+        qtbot, served_chain_file, served_settings, leaf_and_backup_config, damaged
+    )
+    panel.resize(480, 700)  # a narrow dock: the message wraps
+
+    attempt(qtbot, panel)
+
+    label = child(panel, QLabel, "nextError")
+    qtbot.waitUntil(lambda: label.height() >= label.heightForWidth(label.width()))  # all lines
+    said = shown(label)
+    assert said.startswith("✖ Not usable as the next certificate, CSR or key: ")
+    assert reason in said
+    assert shown(child(panel, QLabel, "status")) == (
+        "✖ Nothing checked: next.pem cannot be used as the next certificate, CSR or key."
+    )
+    assert "Traceback" not in said
+    assert not child(panel, QLineEdit, "nextPassword").isVisible()
+    assert not [record for record in caplog.records if record.levelno >= logging.WARNING]
+    assert table_rows(panel) == []
+    assert child(panel, QPushButton, "check").isEnabled()
