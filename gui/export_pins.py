@@ -330,7 +330,8 @@ class _BackupKeyDialog(QDialog):
         elif self.passphrase.text() != self.repeat.text():
             self.problem.setText("The two passphrases differ.")
         else:
-            folder = self.folder.text().strip()
+            # Typed by hand, "~/keys" means the home folder, not a "~" folder in the cwd.
+            folder = str(Path(self.folder.text().strip()).expanduser())
             self.chosen.emit(folder, self.algorithm.currentText(), self.passphrase.text())
             self.accept()
 

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import os
+import stat
 from pathlib import Path
 
 import pytest
 import shiboken6
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QAbstractButton,
     QApplication,
     QCheckBox,
     QComboBox,
+    QDateEdit,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
@@ -24,16 +30,20 @@ from PySide6.QtWidgets import (
 from pytestqt.qtbot import QtBot
 
 from pinscope.core.checks.context import CheckContext
+from pinscope.core.errors import LoadError
 from pinscope.core.inspection import Inspection, Settings, inspect_path
 from pinscope.core.pins.compute import (
     RECOMMENDATION,
     ComputedPins,
+    backup_pins,
     build_pin_set,
     pins_from_source,
 )
+from pinscope.core.pins.export import export
 from pinscope.core.pins.formats import FORMATS, render
 from pinscope.core.pins.model import BACKUP, PinSet, SPKIPin
 from pinscope.core.pins.parse import parse_pins
+from pinscope.core.sources import load_path
 from pinscope.core.trust import load_trust_stores
 from pinscope.gui.export_pins import ExportPinsPanel, PinFindingsModel
 from tests.core import minting
@@ -98,10 +108,24 @@ def button(panel: ExportPinsPanel, name: str) -> QPushButton:
     return found
 
 
-def core_pin_set(chain: Inspection, backups: tuple[SPKIPin, ...] = ()) -> PinSet:
+def core_pin_set(
+    chain: Inspection,
+    backups: tuple[SPKIPin, ...] = (),
+    *,
+    include_subdomains: bool = False,
+    expires: dt.date | None = None,
+    report_uri: str | None = None,
+) -> PinSet:
+    """What `pinscope pins` builds for the chain's intermediate with these options."""
     assert chain.source is not None
     computed = pins_from_source(chain.source, chain.validation, "intermediate")
-    return build_pin_set([computed], backups=backups)
+    return build_pin_set(
+        [computed],
+        backups=backups,
+        include_subdomains=include_subdomains,
+        expires=expires,
+        report_uri=report_uri,
+    )
 
 
 def pasted_backups(chain: Inspection, text: str) -> tuple[SPKIPin, ...]:
@@ -530,3 +554,376 @@ def test_a_cancelled_backup_key_dialog_is_deleted_with_its_passphrase(
         if isinstance(widget, QLineEdit) and "never used" in widget.text()
     ]
     assert holding == []
+
+
+# ---- backups from a file -----------------------------------------------------------------------
+
+
+def backup_rows(panel: ExportPinsPanel) -> list[str]:
+    """The backup pins list as the user reads it: each pin over where it came from."""
+    view = panel.findChild(QListView, "backups")
+    assert view is not None
+    model = view.model()
+    return [model.index(row, 0).data() for row in range(model.rowCount())]
+
+
+def backup_problem(panel: ExportPinsPanel) -> QLabel:
+    found = panel.findChild(QLabel, "backupProblem")
+    assert found is not None
+    return found
+
+
+def add_backup_from_file(
+    qtbot: QtBot, panel: ExportPinsPanel, monkeypatch: pytest.MonkeyPatch, path: Path
+) -> None:
+    """Click "From file…" and pick `path` in the file dialog."""
+    monkeypatch.setattr(
+        QFileDialog, "getOpenFileName", lambda *args, **kwargs: (str(path), "All files (*)")
+    )
+    qtbot.mouseClick(button(panel, "backupFromFile"), Qt.MouseButton.LeftButton)
+
+
+def spare_file(kind: str, folder: Path) -> tuple[Path, str, str]:
+    """A file holding a spare key in one of its forms, the key's pin computed without
+    Pinscope, and the origin the backup list names."""
+    key = minting.new_key()
+    if kind == "certificate":
+        other_ca = minting.mint_chain("www.other.test", prefix="Other").intermediate
+        path = folder / "other-ca.pem"
+        path.write_bytes(other_ca.pem)
+        return path, other_ca.pin, f"backup intermediate certificate {other_ca.subject}"
+    if kind == "private key":
+        path = folder / "spare.key"
+        path.write_bytes(minting.key_pem(key))
+    elif kind == "public key":
+        path = folder / "spare.pub"
+        public = key.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+        path.write_bytes(public)
+    else:
+        path = folder / "spare.csr"
+        path.write_bytes(minting.csr_pem(minting.mint_csr(key, "spare.example.test")))
+        return path, minting.spki_pin(key), "backup certificate request CN=spare.example.test"
+    return path, minting.spki_pin(key), f"backup key {path.name}"
+
+
+@pytest.mark.parametrize("kind", ["certificate", "private key", "public key", "CSR"])
+def test_a_backup_from_a_file_is_listed_and_pinned(
+    qtbot: QtBot,
+    panel: ExportPinsPanel,
+    chain: Inspection,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    kind: str,
+) -> None:
+    path, pin, origin = spare_file(kind, tmp_path)
+    assert pin not in preview(panel).toPlainText()
+
+    add_backup_from_file(qtbot, panel, monkeypatch, path)
+    qtbot.waitUntil(lambda: bool(backup_rows(panel)), timeout=10_000)
+
+    assert backup_rows(panel) == [f"{pin}\n{origin}"]
+    assert f'<pin digest="SHA-256">{pin}</pin>' in preview(panel).toPlainText()
+    expected = core_pin_set(chain, backup_pins(load_path(path)))
+    assert preview(panel).toPlainText() == render("android", expected).text
+    assert "pin.no-backup" not in finding_codes(panel)
+    assert not backup_problem(panel).isVisible()
+
+
+@pytest.mark.parametrize(
+    ("content", "said"),
+    [
+        (b"\x00\x01 not a certificate \xff" * 4, "expected a certificate, key, CSR or keystore"),
+        (b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n", "damaged"),
+        (b"", "is empty"),
+    ],
+    ids=["binary junk", "damaged PEM", "empty"],
+)
+def test_a_file_that_holds_no_key_is_explained_in_place(
+    qtbot: QtBot,
+    panel: ExportPinsPanel,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    content: bytes,
+    said: str,
+) -> None:
+    path = tmp_path / "not-a-key.pem"
+    path.write_bytes(content)
+    before = preview(panel).toPlainText()
+
+    add_backup_from_file(qtbot, panel, monkeypatch, path)
+    qtbot.waitUntil(backup_problem(panel).isVisible, timeout=10_000)
+
+    # The reason core gives, in its words: no exception's name, no traceback.
+    with pytest.raises(LoadError) as raised:
+        load_path(path)
+    assert backup_problem(panel).text() == f"✖ {path.name}: {raised.value}"
+    assert said in str(raised.value)
+    assert backup_problem(panel).toolTip() == "The backup pins are unchanged."
+    assert backup_rows(panel) == []
+    assert preview(panel).toPlainText() == before
+    assert "pin.no-backup" in finding_codes(panel)
+
+
+# ---- policy: subdomains, report URI, expiration --------------------------------------------------
+
+REPORT_URI = "https://reports.example.test/pin-failures"
+
+
+def finding_texts(panel: ExportPinsPanel) -> list[str]:
+    """Each row of the findings list as shown: title, detail and remedy."""
+    view = panel.findChild(QListView, "findings")
+    assert view is not None
+    model = view.model()
+    return [model.index(row, 0).data() for row in range(model.rowCount())]
+
+
+def core_finding_codes(pin_set: PinSet, name: str, now: dt.datetime | None = None) -> list[str]:
+    """The codes `pinscope pins` lists for this pin set and format, in any order."""
+    exported = export(pin_set, name, now or dt.datetime.now(dt.UTC))
+    return sorted(finding.code for finding in exported.findings)
+
+
+def press_space(qtbot: QtBot, box: QCheckBox) -> None:
+    """Toggle a check box from the keyboard (a click must land on its box or its words)."""
+    box.setFocus()
+    qtbot.keyClick(box, Qt.Key.Key_Space)
+
+
+@pytest.mark.parametrize(
+    ("name", "off", "on"),
+    [
+        (
+            "android",
+            '<domain includeSubdomains="false">api.example.test</domain>',
+            '<domain includeSubdomains="true">api.example.test</domain>',
+        ),
+        (
+            "ios-ats",
+            "<key>NSIncludesSubdomains</key>\n\t\t\t\t<false/>",
+            "<key>NSIncludesSubdomains</key>\n\t\t\t\t<true/>",
+        ),
+        ("trustkit-ios", "kTSKIncludeSubdomains: false,", "kTSKIncludeSubdomains: true,"),
+        (
+            "trustkit-plist",
+            "<key>TSKIncludeSubdomains</key>\n\t\t\t\t<false/>",
+            "<key>TSKIncludeSubdomains</key>\n\t\t\t\t<true/>",
+        ),
+    ],
+    ids=["android", "ios-ats", "trustkit-ios", "trustkit-plist"],
+)
+def test_include_subdomains_changes_the_preview_as_core_renders_it(
+    qtbot: QtBot, panel: ExportPinsPanel, chain: Inspection, name: str, off: str, on: str
+) -> None:
+    paste_backup(qtbot, panel, f"sha256/{SPARE}")  # TrustKit needs two pins
+    backups = pasted_backups(chain, f"sha256/{SPARE}")
+    choose_format(qtbot, panel, name)
+    subdomains = panel.findChild(QCheckBox, "includeSubdomains")
+    assert subdomains is not None
+    assert off in preview(panel).toPlainText()
+
+    press_space(qtbot, subdomains)
+
+    expected = core_pin_set(chain, backups, include_subdomains=True)
+    assert on in preview(panel).toPlainText()
+    assert preview(panel).toPlainText() == render(name, expected).text
+    assert sorted(finding_codes(panel)) == core_finding_codes(expected, name)
+    assert "pin.include-subdomains" in finding_codes(panel)
+
+    press_space(qtbot, subdomains)
+
+    assert preview(panel).toPlainText() == render(name, core_pin_set(chain, backups)).text
+    assert "pin.include-subdomains" not in finding_codes(panel)
+
+
+def test_include_subdomains_in_ats_warns_of_its_one_label_depth(
+    qtbot: QtBot, panel: ExportPinsPanel
+) -> None:
+    choose_format(qtbot, panel, "ios-ats")
+    subdomains = panel.findChild(QCheckBox, "includeSubdomains")
+    assert subdomains is not None
+
+    press_space(qtbot, subdomains)
+
+    row = finding_texts(panel)[finding_codes(panel).index("pin.include-subdomains")]
+    assert "covers ONE extra label only" in row
+
+
+def type_report_uri(qtbot: QtBot, panel: ExportPinsPanel, text: str) -> None:
+    field = panel.findChild(QLineEdit, "reportURI")
+    assert field is not None
+    field.setFocus()
+    qtbot.keyClicks(field, text)
+
+
+@pytest.mark.parametrize(
+    ("name", "key", "written"),
+    [
+        (
+            "trustkit-ios",
+            "kTSKReportUris",
+            f'kTSKReportUris: [\n                "{REPORT_URI}",\n            ],',
+        ),
+        (
+            "trustkit-plist",
+            "<key>TSKReportUris</key>",
+            f"<key>TSKReportUris</key>\n\t\t\t\t<array>\n\t\t\t\t\t<string>{REPORT_URI}</string>",
+        ),
+        ("trustkit-android", "<report-uri>", f"<report-uri>{REPORT_URI}</report-uri>"),
+        ("hpkp", "report-uri=", f'; report-uri="{REPORT_URI}"\n'),
+    ],
+    ids=["trustkit-ios", "trustkit-plist", "trustkit-android", "hpkp"],
+)
+def test_a_report_uri_goes_into_the_formats_that_have_one(
+    qtbot: QtBot, panel: ExportPinsPanel, chain: Inspection, name: str, key: str, written: str
+) -> None:
+    paste_backup(qtbot, panel, f"sha256/{SPARE}")  # TrustKit and HPKP need a backup
+    backups = pasted_backups(chain, f"sha256/{SPARE}")
+    choose_format(qtbot, panel, name)
+    assert key not in preview(panel).toPlainText()
+
+    type_report_uri(qtbot, panel, REPORT_URI)
+
+    assert written in preview(panel).toPlainText()
+    expected = core_pin_set(chain, backups, report_uri=REPORT_URI)
+    assert preview(panel).toPlainText() == render(name, expected).text
+    assert "pin.option-ignored" not in finding_codes(panel)
+
+
+@pytest.mark.parametrize("name", ["ios-ats", "react-native", "alamofire", "flutter"])
+def test_formats_without_a_report_uri_say_they_leave_it_out(
+    qtbot: QtBot, panel: ExportPinsPanel, chain: Inspection, name: str
+) -> None:
+    paste_backup(qtbot, panel, f"sha256/{SPARE}")
+    choose_format(qtbot, panel, name)
+    assert "pin.option-ignored" not in finding_codes(panel)
+
+    type_report_uri(qtbot, panel, REPORT_URI)
+
+    assert REPORT_URI not in preview(panel).toPlainText()
+    row = finding_texts(panel)[finding_codes(panel).index("pin.option-ignored")]
+    title, detail, _ = row.split("\n")
+    assert title.endswith(f" has no setting for the report URI {REPORT_URI}")
+    assert detail.endswith(f"cannot express the report URI {REPORT_URI}; the export leaves it out.")
+
+
+def test_every_format_treats_the_report_uri_as_core_does(
+    qtbot: QtBot, panel: ExportPinsPanel, chain: Inspection
+) -> None:
+    paste_backup(qtbot, panel, f"sha256/{SPARE}")
+    type_report_uri(qtbot, panel, f"  {REPORT_URI}  ")  # spaces around a paste are dropped
+    expected = core_pin_set(chain, pasted_backups(chain, f"sha256/{SPARE}"), report_uri=REPORT_URI)
+
+    for name in FORMATS:
+        choose_format(qtbot, panel, name)
+
+        rendered = export(expected, name, dt.datetime.now(dt.UTC)).rendered
+        assert rendered is not None, name
+        assert preview(panel).toPlainText() == rendered.text.replace("\r\n", "\n"), name
+        assert sorted(finding_codes(panel)) == core_finding_codes(expected, name), name
+
+
+NOW = dt.datetime(2026, 3, 2, 12, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def dated_panel(qtbot: QtBot, chain: Inspection) -> ExportPinsPanel:
+    """The panel judging expiration dates on 2 March 2026."""
+    widget = ExportPinsPanel([chain], now=NOW)
+    qtbot.addWidget(widget)
+    widget.resize(1100, 760)
+    widget.show()
+    qtbot.waitExposed(widget)
+    return widget
+
+
+def set_expiration(qtbot: QtBot, panel: ExportPinsPanel, digits: str) -> None:
+    """Tick "Expires on" and type the date into its field, year first (yyyyMMdd)."""
+    expires_on = panel.findChild(QCheckBox, "expiresOn")
+    expires = panel.findChild(QDateEdit, "expires")
+    assert expires_on is not None and expires is not None
+    qtbot.mouseClick(expires_on, Qt.MouseButton.LeftButton)
+    assert expires.isEnabled()
+    expires.setFocus()
+    expires.setSelectedSection(QDateEdit.Section.YearSection)
+    qtbot.keyClicks(expires, digits)
+    assert expires.date().toString("yyyyMMdd") == digits
+
+
+def test_the_expiration_date_typed_is_the_one_written(
+    qtbot: QtBot, dated_panel: ExportPinsPanel, chain: Inspection
+) -> None:
+    set_expiration(qtbot, dated_panel, "20310517")
+
+    assert '<pin-set expiration="2031-05-17">' in preview(dated_panel).toPlainText()
+    expected = core_pin_set(chain, expires=dt.date(2031, 5, 17))
+    assert preview(dated_panel).toPlainText() == render("android", expected).text
+    assert "pin.expired" not in finding_codes(dated_panel)
+
+
+def test_a_past_expiration_date_is_an_error_listed_first(
+    qtbot: QtBot, dated_panel: ExportPinsPanel, chain: Inspection
+) -> None:
+    set_expiration(qtbot, dated_panel, "20260227")
+
+    assert '<pin-set expiration="2026-02-27">' in preview(dated_panel).toPlainText()
+    assert finding_codes(dated_panel)[0] == "pin.expired"
+    title, detail, _ = finding_texts(dated_panel)[0].split("\n")
+    assert title == "The pin set's expiration date has passed"
+    assert detail.startswith("The expiration date 2026-02-27 has passed.")
+    view = dated_panel.findChild(QListView, "findings")
+    assert view is not None
+    assert view.model().index(0, 0).data(Qt.ItemDataRole.ToolTipRole) == "error: [pin.expired]"
+    expected = core_pin_set(chain, expires=dt.date(2026, 2, 27))
+    assert sorted(finding_codes(dated_panel)) == core_finding_codes(expected, "android", NOW)
+
+
+# ---- a backup key generated through its dialog ---------------------------------------------------
+
+
+def test_a_generated_backup_key_is_written_where_asked_readable_only_by_its_owner(
+    qtbot: QtBot, panel: ExportPinsPanel, tmp_path: Path
+) -> None:
+    passphrase = "a long passphrase"
+    folder = tmp_path / "offline" / "keys"
+    seen: list[QDialog] = []
+    QTimer.singleShot(0, lambda: fill_backup_dialog(qtbot, folder, passphrase, seen))
+
+    qtbot.mouseClick(button(panel, "generateBackup"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: bool(backup_rows(panel)), timeout=10_000)
+
+    (key_file,) = folder.glob("*.key")
+    assert sorted(p.suffix for p in folder.iterdir()) == [".csr", ".key"]
+    if os.name == "posix":
+        assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    key = serialization.load_pem_private_key(key_file.read_bytes(), passphrase.encode())
+    assert isinstance(key, ec.EllipticCurvePrivateKey)  # the dialog's first key type, P-256
+    pin = minting.spki_pin(key)
+    assert backup_rows(panel) == [f"{pin}\nbackup key {key_file.name}"]
+    assert f'<pin digest="SHA-256">{pin}</pin>' in preview(panel).toPlainText()
+    said = backup_problem(panel)
+    assert said.isVisible()
+    assert said.text() == f"✔ Backup key written (encrypted) to {key_file}; keep it offline."
+    assert button(panel, "generateBackup").isEnabled()
+
+
+def test_a_backup_key_folder_typed_with_a_tilde_is_in_the_home_folder(
+    qtbot: QtBot, panel: ExportPinsPanel, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home = tmp_path / "home"
+    elsewhere = tmp_path / "elsewhere"
+    home.mkdir()
+    elsewhere.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("USERPROFILE", str(home))
+    monkeypatch.chdir(elsewhere)
+    seen: list[QDialog] = []
+    QTimer.singleShot(0, lambda: fill_backup_dialog(qtbot, Path("~/keys"), "a passphrase", seen))
+
+    qtbot.mouseClick(button(panel, "generateBackup"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: bool(backup_rows(panel)), timeout=10_000)
+
+    (key_file,) = (home / "keys").glob("*.key")
+    assert list(elsewhere.iterdir()) == []
+    assert str(key_file) in backup_problem(panel).text()
