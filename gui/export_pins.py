@@ -4,6 +4,11 @@ Everything about pins comes from `pinscope.core.pins`: the panel gathers the use
 asks core for the pin set, its safety findings and the rendered configuration, and shows them.
 A rejection (the platform would refuse the output) replaces the preview, as the command line
 refuses to write it.
+
+A backup file may be locked (an encrypted key, a PKCS#12 file, the key "Generate a backup key"
+writes): its password is asked for in place, under the backups list, and "wrong password" is
+said there. The password lives only in its field and in one load: it is never stored, logged or
+shown, and the field is emptied once the file is open or skipped.
 """
 
 from __future__ import annotations
@@ -63,6 +68,7 @@ from PySide6.QtWidgets import (
 )
 
 from pinscope.core.certificate import Certificate
+from pinscope.core.errors import PasswordRequired, WrongPassword
 from pinscope.core.files import replace_file
 from pinscope.core.inspection import Inspection
 from pinscope.core.model import Finding, Severity
@@ -78,8 +84,8 @@ from pinscope.core.pins.export import export
 from pinscope.core.pins.formats import FORMATS
 from pinscope.core.pins.model import BACKUP, INTERMEDIATE, LEVELS, PinSet, Rendered, SPKIPin
 from pinscope.core.pins.parse import parse_pins
-from pinscope.core.sources import load_path
-from pinscope.gui.worker import run_in_background
+from pinscope.core.sources import Passwords, load_path
+from pinscope.gui.worker import Job, run_in_background
 
 __all__ = ["ExportPinsPanel", "PinFindingsModel", "severity_icon"]
 
@@ -146,7 +152,7 @@ class _PinsModel(QAbstractListModel):
 
     def add(self, pins: Sequence[SPKIPin]) -> int:
         """Append the pins not already listed; return how many were new."""
-        known = {pin.value for pin in self.pins}
+        known = self.values()
         unique: dict[str, SPKIPin] = {}
         for pin in pins:
             if pin.value not in known:
@@ -158,6 +164,9 @@ class _PinsModel(QAbstractListModel):
             self.pins.extend(fresh)
             self.endInsertRows()
         return len(fresh)
+
+    def values(self) -> set[str]:
+        return {pin.value for pin in self.pins}
 
     def remove(self, row: int) -> None:
         self.beginRemoveRows(QModelIndex(), row, row)
@@ -372,6 +381,10 @@ class ExportPinsPanel(QWidget):
         self._now = now
         self._pasted_findings: list[Finding] = []
         self._outcome = _Outcome(None, None, "nothing loaded", ())
+        self._locked_backup: str | None = None
+        """The backup file whose password is asked for; None when none is."""
+        self._backup_attempt: Job | None = None
+        """The load trying the typed password; None when none runs."""
         # Signals fire while the form is built; nothing is computed until it is complete.
         self._building = True
         self._laid_out = False
@@ -551,11 +564,64 @@ class ExportPinsPanel(QWidget):
         box = QGroupBox("&Backup pins")
         layout = QVBoxLayout(box)
         layout.addWidget(self.backup_view)
+        layout.addWidget(self._build_backup_password())
         layout.addWidget(self.pasted)
         layout.addLayout(row)
         layout.addWidget(self.generate)
         layout.addWidget(self.backup_problem)
         return box
+
+    def _build_backup_password(self) -> QWidget:
+        """The locked backup file's password, under the backups list; hidden until a file
+        turns out to need one. Enter opens the file, Escape or Skip leaves it out."""
+        self.backup_password_error = QLabel()
+        self.backup_password_error.setObjectName("backupPasswordError")
+        self.backup_password_error.setTextFormat(Qt.TextFormat.PlainText)
+        self.backup_password_error.setWordWrap(True)
+        self.backup_password_error.setTextInteractionFlags(
+            Qt.TextInteractionFlag.TextSelectableByMouse
+        )
+        self.backup_password = QLineEdit()
+        self.backup_password.setObjectName("backupPassword")
+        self.backup_password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.backup_password.setPlaceholderText("never saved")
+        self.backup_password.setAccessibleName("Backup file password")
+        self.backup_password.setToolTip(
+            "The password of the backup key or PKCS#12 file, used to read its pin once and "
+            "then forgotten; Enter opens it"
+        )
+        self.backup_password.setMinimumWidth(self.fontMetrics().averageCharWidth() * 14)
+        self.backup_password.returnPressed.connect(self._open_locked_backup)
+        self.backup_password.textEdited.connect(self._backup_password_edited)
+        label = QLabel("Pass&word:")
+        label.setBuddy(self.backup_password)
+        self.open_backup = QPushButton("Open")
+        self.open_backup.setObjectName("openBackup")
+        self.open_backup.setToolTip("Read the backup file with this password (Enter)")
+        self.open_backup.clicked.connect(self._open_locked_backup)
+        self.skip_backup = QPushButton("Skip")
+        self.skip_backup.setObjectName("skipBackup")
+        self.skip_backup.setToolTip("Leave the locked file out (Escape)")
+        self.skip_backup.clicked.connect(self.skip_locked_backup)
+        row = QHBoxLayout()
+        row.addWidget(label)
+        row.addWidget(self.backup_password, 1)
+        row.addWidget(self.open_backup)
+        row.addWidget(self.skip_backup)
+
+        self.backup_password_box = QWidget()
+        self.backup_password_box.setObjectName("backupPasswordBox")
+        # Escape skips while the focus is in the box; elsewhere it stays the window's.
+        skip = QShortcut(QKeySequence(Qt.Key.Key_Escape), self.backup_password_box)
+        skip.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        skip.activated.connect(self.skip_locked_backup)
+        column = QVBoxLayout(self.backup_password_box)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(2)
+        column.addWidget(self.backup_password_error)
+        column.addLayout(row)
+        self.backup_password_box.hide()
+        return self.backup_password_box
 
     def _build_policy(self) -> QWidget:
         self.expires_on = QCheckBox("E&xpires on")
@@ -694,6 +760,9 @@ class ExportPinsPanel(QWidget):
             self.add_domain,
             self.remove_domain,
             self.backup_view,
+            self.backup_password,
+            self.open_backup,
+            self.skip_backup,
             self.pasted,
             self.add_pasted,
             self.from_file,
@@ -832,10 +901,8 @@ class ExportPinsPanel(QWidget):
             self._show_backup_problem(str(error))
             return
         self._pasted_findings = list(pasted.findings)  # what the last paste said
-        added = self.backups.add([_as_backup(pin) for pin in pasted.pins])
-        self._show_backup_problem(None)
+        self._add_backups([_as_backup(pin) for pin in pasted.pins], origin=None)
         self.pasted.clear()
-        self.message.emit(f"{added} backup pin(s) added")
         self.refresh()
 
     def _backup_from_file(self) -> None:
@@ -843,23 +910,127 @@ class ExportPinsPanel(QWidget):
             self, "Backup key, CSR or certificate", "", "All files (*)"
         )
         if path:
+            # Another file replaces the question still asked for a locked one.
+            self._drop_locked_backup()
             self.add_backup_file(path)
 
-    def add_backup_file(self, path: str) -> None:
-        """Read a spare key, CSR or certificate in the background and add its pins."""
+    def add_backup_file(self, path: str, password: str | None = None) -> Job:
+        """Read a spare key, CSR or certificate in the background and add its pins.
+
+        Args:
+            path: the file to read.
+            password: the file's password; None when none was given, in which case a locked
+                file's password is asked for under the backups list.
+
+        Returns:
+            The background load, whose `cancel()` drops its outcome.
+        """
+        passwords = Passwords(password=password)
 
         def load() -> tuple[SPKIPin, ...]:
-            return backup_pins(load_path(path))
+            return backup_pins(load_path(path, passwords))
 
-        def failed(error: BaseException) -> None:
-            self._show_backup_problem(f"{Path(path).name}: {error}")
+        return run_in_background(
+            load,
+            lambda pins: self._backup_file_loaded(path, pins),
+            lambda error: self._backup_file_failed(path, error),
+            owner=self,
+        )
 
-        run_in_background(load, self._backups_loaded, failed)
+    def _backup_file_loaded(self, path: str, pins: tuple[SPKIPin, ...]) -> None:
+        if path == self._locked_backup:
+            self._forget_locked_backup()
+            self.from_file.setFocus(Qt.FocusReason.OtherFocusReason)
+        self._add_backups(pins, origin=Path(path).name)
 
-    def _backups_loaded(self, pins: tuple[SPKIPin, ...]) -> None:
-        self._show_backup_problem(None)
+    def _backup_file_failed(self, path: str, error: BaseException) -> None:
+        if isinstance(error, PasswordRequired | WrongPassword):
+            self._ask_backup_password(path, error)
+            return
+        if path == self._locked_backup:
+            self._forget_locked_backup()
+        self._show_backup_problem(f"{Path(path).name}: {error}")
+
+    def _add_backups(self, pins: Sequence[SPKIPin], origin: str | None) -> None:
+        """List the pins not listed yet; say in place which ones were, as nothing else shows
+        it. `origin` names the file they were read from; None for pasted pins."""
+        listed = self.backups.values()
+        repeated = list(dict.fromkeys(pin.value for pin in pins if pin.value in listed))
         added = self.backups.add(pins)
         self.message.emit(f"{added} backup pin(s) added")
+        if not repeated:
+            self._show_backup_problem(None)
+            return
+        text = f"Already listed: {', '.join(repeated)}"
+        text += f"; {added} new backup pin(s) added." if added else "; nothing added."
+        self._say_about_backups("ℹ", f"{origin}: {text}" if origin else text, unchanged=not added)
+
+    # ---- a locked backup file ------------------------------------------------------------------
+
+    def _ask_backup_password(self, path: str, error: PasswordRequired | WrongPassword) -> None:
+        """Ask for the file's password under the backups list, the field focused; a wrong one
+        is said there, for another try."""
+        name = Path(path).name
+        if isinstance(error, PasswordRequired):
+            message = (
+                f"Password needed for {name}: {error.what} is protected by a password. "
+                "Type it below and open the file, or skip it."
+            )
+            trouble = f"{name} needs its password."
+        else:
+            message = f"Wrong password for {name}. Type it again and open the file, or skip it."
+            trouble = f"wrong password for {name}."
+        self._locked_backup = path
+        self._backup_attempt = None
+        self._show_backup_problem(None)
+        self.backup_password_error.setText(f"✖ {message}")
+        self.backup_password_error.setAccessibleDescription(message)
+        self.backup_password_box.show()
+        self.open_backup.setEnabled(True)
+        self.backup_password.setFocus(Qt.FocusReason.OtherFocusReason)
+        self.message.emit(f"No backup pin added: {trouble}")
+
+    def _open_locked_backup(self) -> None:
+        """Read the locked file again with the typed password. The field is emptied at once:
+        the load holds the only copy, until it ends."""
+        password = self.backup_password.text()
+        if self._locked_backup is None or self._backup_attempt is not None or not password:
+            return
+        self.backup_password.clear()
+        self.open_backup.setEnabled(False)
+        self.backup_password_error.setText(f"Opening {Path(self._locked_backup).name}…")
+        self._backup_attempt = self.add_backup_file(self._locked_backup, password)
+
+    def _backup_password_edited(self) -> None:
+        """Typing again puts the question back in place of "wrong password"."""
+        if self._locked_backup is not None and self._backup_attempt is None:
+            name = Path(self._locked_backup).name
+            self.backup_password_error.setText(f"Password for {name}:")
+            self.backup_password_error.setAccessibleDescription("")
+
+    def skip_locked_backup(self) -> None:
+        """Leave the locked file out (Escape, Skip), and say so in place."""
+        if self._locked_backup is None:
+            return
+        name = Path(self._locked_backup).name
+        self._drop_locked_backup()
+        self._say_about_backups("ℹ", f"{name} skipped: no pin read from it.", unchanged=True)
+        self.from_file.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _drop_locked_backup(self) -> None:
+        """Stop asking for the locked file's password; an attempt still running is dropped."""
+        if self._backup_attempt is not None:
+            self._backup_attempt.cancel()
+        self._forget_locked_backup()
+
+    def _forget_locked_backup(self) -> None:
+        self._locked_backup = None
+        self._backup_attempt = None
+        self.backup_password.clear()
+        self.backup_password_error.clear()
+        self.backup_password_box.hide()
+
+    # ---- a generated backup key ----------------------------------------------------------------
 
     def _generate_backup(self) -> None:
         """Ask for the folder, key type and passphrase; the dialog deletes itself when done."""
@@ -894,9 +1065,17 @@ class ExportPinsPanel(QWidget):
 
     def _show_backup_problem(self, text: str | None, error: bool = True) -> None:
         """Say what went wrong with a backup (✖), or what was made (✔); None hides the line."""
-        self.backup_problem.setVisible(text is not None)
-        self.backup_problem.setText(f"{'✖' if error else '✔'} {text}" if text else "")
-        self.backup_problem.setToolTip("The backup pins are unchanged." if error else "")
+        if text is None:
+            self.backup_problem.hide()
+            self.backup_problem.clear()
+            self.backup_problem.setToolTip("")
+        else:
+            self._say_about_backups("✖" if error else "✔", text, unchanged=error)
+
+    def _say_about_backups(self, mark: str, text: str, unchanged: bool) -> None:
+        self.backup_problem.setText(f"{mark} {text}")
+        self.backup_problem.setToolTip("The backup pins are unchanged." if unchanged else "")
+        self.backup_problem.show()
 
     def _chain_certificates(self) -> list[Certificate]:
         """The certificates of every chain ticked: a pasted fingerprint is recognised in them

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 import stat
 from pathlib import Path
@@ -11,6 +12,7 @@ import pytest
 import shiboken6
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.serialization import pkcs12
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -30,7 +32,7 @@ from PySide6.QtWidgets import (
 from pytestqt.qtbot import QtBot
 
 from pinscope.core.checks.context import CheckContext
-from pinscope.core.errors import LoadError
+from pinscope.core.errors import LoadError, PasswordRequired
 from pinscope.core.inspection import Inspection, Settings, inspect_path
 from pinscope.core.pins.compute import (
     RECOMMENDATION,
@@ -43,7 +45,7 @@ from pinscope.core.pins.export import export
 from pinscope.core.pins.formats import FORMATS, render
 from pinscope.core.pins.model import BACKUP, PinSet, SPKIPin
 from pinscope.core.pins.parse import parse_pins
-from pinscope.core.sources import load_path
+from pinscope.core.sources import Passwords, load_path
 from pinscope.core.trust import load_trust_stores
 from pinscope.gui.export_pins import ExportPinsPanel, PinFindingsModel
 from tests.core import minting
@@ -664,6 +666,240 @@ def test_a_file_that_holds_no_key_is_explained_in_place(
     assert backup_rows(panel) == []
     assert preview(panel).toPlainText() == before
     assert "pin.no-backup" in finding_codes(panel)
+
+
+# ---- a locked backup file: its password asked in place ------------------------------------------
+
+PASSWORD = "spare-key-pass 4"
+
+
+def locked_spare(kind: str, folder: Path) -> tuple[Path, str]:
+    """A spare key locked with PASSWORD in one of the forms a backup may come in, and the
+    key's pin computed without Pinscope."""
+    key = minting.new_key()
+    if kind == "PKCS#12":
+        spare = minting.mint_leaf(minting.mint_chain().intermediate, "spare.example.test", key=key)
+        path = folder / "spare.p12"
+        encryption = serialization.BestAvailableEncryption(PASSWORD.encode())
+        path.write_bytes(
+            pkcs12.serialize_key_and_certificates(
+                b"spare", key, spare.certificate, None, encryption
+            )
+        )
+    else:
+        path = folder / "spare.key"
+        traditional = kind == "traditional PEM"
+        path.write_bytes(minting.key_pem(key, PASSWORD.encode(), traditional=traditional))
+    return path, minting.spki_pin(key)
+
+
+def password_field(panel: ExportPinsPanel) -> QLineEdit:
+    found = panel.findChild(QLineEdit, "backupPassword")
+    assert found is not None
+    return found
+
+
+def password_said(panel: ExportPinsPanel) -> QLabel:
+    """The line above the password field: what is asked, or that the password was wrong."""
+    found = panel.findChild(QLabel, "backupPasswordError")
+    assert found is not None
+    return found
+
+
+def asked_for(
+    qtbot: QtBot, panel: ExportPinsPanel, monkeypatch: pytest.MonkeyPatch, path: Path
+) -> None:
+    """Pick the locked `path` with "From file…" and wait for its password to be asked."""
+    add_backup_from_file(qtbot, panel, monkeypatch, path)
+    qtbot.waitUntil(password_field(panel).isVisible, timeout=10_000)
+
+
+def password_needed(path: Path) -> str:
+    """What the panel says of a file core refuses to open without a password."""
+    with pytest.raises(PasswordRequired) as raised:
+        load_path(path)
+    return (
+        f"✖ Password needed for {path.name}: {raised.value.what} is protected by a password. "
+        "Type it below and open the file, or skip it."
+    )
+
+
+def assert_never_stored(password: str, settings_folder: Path, log: str) -> None:
+    """Not in the settings files, not in the log, and in no field once used."""
+    for path in settings_folder.rglob("*"):
+        if path.is_file():
+            assert password not in path.read_text(errors="replace")
+    assert password not in log
+    holding = [
+        widget
+        for widget in QApplication.allWidgets()
+        if isinstance(widget, QLineEdit) and password in widget.text()
+    ]
+    assert holding == []
+
+
+@pytest.mark.parametrize("kind", ["PKCS#8", "traditional PEM", "PKCS#12"])
+def test_a_locked_backup_file_asks_for_its_password_in_place(
+    qtbot: QtBot,
+    panel: ExportPinsPanel,
+    chain: Inspection,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    private_settings: Path,
+    caplog: pytest.LogCaptureFixture,
+    kind: str,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    path, pin = locked_spare(kind, tmp_path)
+    with qtbot.waitActive(panel):
+        panel.activateWindow()
+    field = password_field(panel)
+    said = password_said(panel)
+    before = preview(panel).toPlainText()
+    assert not field.isVisible()
+
+    # Given no password, the panel asks for it under the backups list, the field focused.
+    asked_for(qtbot, panel, monkeypatch, path)
+    assert QApplication.focusWidget() is field
+    assert field.echoMode() == QLineEdit.EchoMode.Password
+    assert said.text() == password_needed(path)
+    backups = panel.findChild(QListView, "backups")
+    assert backups is not None
+    assert (
+        field.mapTo(panel, field.rect().topLeft()).y()
+        > backups.mapTo(panel, backups.rect().bottomLeft()).y()
+    )
+    assert not backup_problem(panel).isVisible()
+    assert backup_rows(panel) == []
+
+    # A wrong one is said there; the field is emptied, focused for another try.
+    qtbot.keyClicks(field, "not it")
+    qtbot.keyClick(field, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: said.text().startswith("✖ Wrong"), timeout=10_000)
+    assert said.text() == (
+        f"✖ Wrong password for {path.name}. Type it again and open the file, or skip it."
+    )
+    assert field.text() == ""
+    assert QApplication.focusWidget() is field
+    assert backup_rows(panel) == []
+    assert preview(panel).toPlainText() == before
+
+    # Typing again puts the question back; the right password, with Open, adds the pin.
+    qtbot.keyClicks(field, PASSWORD)
+    assert said.text() == f"Password for {path.name}:"
+    qtbot.mouseClick(button(panel, "openBackup"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: bool(backup_rows(panel)), timeout=10_000)
+
+    expected = backup_pins(load_path(path, Passwords(password=PASSWORD)))
+    assert [p.value for p in expected] == [pin]
+    assert backup_rows(panel) == [f"{pin}\n{expected[0].source}"]
+    assert preview(panel).toPlainText() == render("android", core_pin_set(chain, expected)).text
+    assert "pin.no-backup" not in finding_codes(panel)
+    assert not field.isVisible()
+    assert not backup_problem(panel).isVisible()
+    assert_never_stored(PASSWORD, private_settings, caplog.text)
+
+
+@pytest.mark.parametrize("how", ["Escape", "Skip"])
+def test_a_locked_backup_file_can_be_skipped(
+    qtbot: QtBot,
+    panel: ExportPinsPanel,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    how: str,
+) -> None:
+    path, _ = locked_spare("PKCS#8", tmp_path)
+    with qtbot.waitActive(panel):
+        panel.activateWindow()
+    before = preview(panel).toPlainText()
+    asked_for(qtbot, panel, monkeypatch, path)
+    field = password_field(panel)
+    qtbot.keyClicks(field, "half typed")
+
+    if how == "Escape":
+        qtbot.keyClick(field, Qt.Key.Key_Escape)
+    else:
+        qtbot.mouseClick(button(panel, "skipBackup"), Qt.MouseButton.LeftButton)
+
+    assert not field.isVisible()
+    assert field.text() == ""
+    assert backup_problem(panel).text() == f"ℹ {path.name} skipped: no pin read from it."
+    assert backup_problem(panel).toolTip() == "The backup pins are unchanged."
+    assert backup_rows(panel) == []
+    assert preview(panel).toPlainText() == before
+    assert QApplication.focusWidget() is button(panel, "backupFromFile")
+
+
+def test_the_generated_backup_key_can_be_added_back_with_its_passphrase(
+    qtbot: QtBot,
+    panel: ExportPinsPanel,
+    chain: Inspection,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    private_settings: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    passphrase = "generated offline 9"
+    with qtbot.waitActive(panel):
+        panel.activateWindow()
+    # Given a backup key the panel's generator wrote, encrypted, then removed from the list.
+    seen: list[QDialog] = []
+    QTimer.singleShot(0, lambda: fill_backup_dialog(qtbot, tmp_path / "keys", passphrase, seen))
+    qtbot.mouseClick(button(panel, "generateBackup"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: bool(backup_rows(panel)), timeout=10_000)
+    (generated,) = backup_rows(panel)
+    (key_file,) = (tmp_path / "keys").glob("*.key")
+    assert b"ENCRYPTED PRIVATE KEY" in key_file.read_bytes()
+    backups = panel.findChild(QListView, "backups")
+    assert backups is not None
+    backups.setCurrentIndex(backups.model().index(0, 0))
+    qtbot.mouseClick(button(panel, "removeBackup"), Qt.MouseButton.LeftButton)
+    assert backup_rows(panel) == []
+
+    # When it is added from its file, its passphrase is asked for and opens it.
+    asked_for(qtbot, panel, monkeypatch, key_file)
+    assert password_said(panel).text() == password_needed(key_file)
+    qtbot.keyClicks(password_field(panel), passphrase)
+    qtbot.keyClick(password_field(panel), Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: bool(backup_rows(panel)), timeout=10_000)
+
+    # Then its pin is back, as core reads the file.
+    assert backup_rows(panel) == [generated]
+    expected = backup_pins(load_path(key_file, Passwords(password=passphrase)))
+    assert preview(panel).toPlainText() == render("android", core_pin_set(chain, expected)).text
+    assert not password_field(panel).isVisible()
+    assert_never_stored(passphrase, private_settings, caplog.text)
+
+
+def test_a_backup_file_already_listed_is_said_in_place(
+    qtbot: QtBot, panel: ExportPinsPanel, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path, pin, origin = spare_file("private key", tmp_path)
+    add_backup_from_file(qtbot, panel, monkeypatch, path)
+    qtbot.waitUntil(lambda: bool(backup_rows(panel)), timeout=10_000)
+    before = preview(panel).toPlainText()
+
+    with qtbot.waitSignal(panel.message, timeout=10_000) as status:
+        add_backup_from_file(qtbot, panel, monkeypatch, path)
+
+    assert status.args == ["0 backup pin(s) added"]
+    said = backup_problem(panel)
+    assert said.isVisible()
+    assert said.text() == f"ℹ {path.name}: Already listed: {pin}; nothing added."
+    assert said.toolTip() == "The backup pins are unchanged."
+    assert backup_rows(panel) == [f"{pin}\n{origin}"]
+    assert preview(panel).toPlainText() == before
+
+
+def test_a_pasted_pin_already_listed_is_said_in_place(qtbot: QtBot, panel: ExportPinsPanel) -> None:
+    paste_backup(qtbot, panel, f"sha256/{SPARE}")
+    assert not backup_problem(panel).isVisible()
+
+    paste_backup(qtbot, panel, f'pin-sha256="{SPARE}"')
+
+    assert backup_problem(panel).text() == f"ℹ Already listed: {SPARE}; nothing added."
+    assert len(backup_rows(panel)) == 1
 
 
 # ---- policy: subdomains, report URI, expiration --------------------------------------------------
