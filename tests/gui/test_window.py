@@ -64,15 +64,26 @@ def test_window_renders_to_an_image(qtbot: QtBot, tmp_path: Path) -> None:
 # would see a queued signal again. The event loop therefore runs in a process of its own.
 LAUNCH = """
 import sys
+import time
 from PySide6.QtCore import QStandardPaths, QTimer
 from PySide6.QtWidgets import QApplication
 
 QStandardPaths.setTestModeEnabled(True)
 app = QApplication(sys.argv[:1])
 shown = []
+listed = []
+wait_for_sources = {wait_for_sources}
+deadline = time.monotonic() + 10
 
 
 def record_and_quit():
+    windows = [w for w in app.topLevelWidgets() if hasattr(w, "sources")]
+    rows = [w.sources.item(r).text() for w in windows for r in range(w.sources.rowCount())]
+    opening = not rows or any("checking" in row for row in rows)
+    if wait_for_sources and opening and time.monotonic() < deadline:
+        QTimer.singleShot(50, record_and_quit)
+        return
+    listed.extend(rows)
     shown.extend(w.windowTitle() for w in app.topLevelWidgets() if w.isVisible())
     for widget in app.topLevelWidgets():
         widget.close()
@@ -83,14 +94,15 @@ QTimer.singleShot(0, record_and_quit)
 {call}
 print("status", status, "shown", shown, "visible after", [
     w.windowTitle() for w in app.topLevelWidgets() if w.isVisible()
-])
+], *(["listed", listed] if wait_for_sources else []))
 """
 
 
-def launched(call: str) -> str:
-    """What a process printed that ran `call` (setting `status`) with a window that quits."""
+def launched(call: str, wait_for_sources: bool = False) -> str:
+    """What a process printed that ran `call` (setting `status`) with a window that quits;
+    with `wait_for_sources`, once the files given are listed and checked (then "listed")."""
     child = subprocess.run(
-        [sys.executable, "-c", LAUNCH.format(call=call)],
+        [sys.executable, "-c", LAUNCH.format(call=call, wait_for_sources=wait_for_sources)],
         capture_output=True,
         text=True,
         timeout=60,
@@ -117,7 +129,9 @@ def test_the_pinscope_gui_command_starts_with_files_given() -> None:
     chain = DATA / "chain.pem"
     call = f"sys.argv[1:] = [{str(chain)!r}]\nfrom pinscope.gui.app import main\nstatus = main()"
 
-    assert launched(call).startswith("status 0 shown ['Pinscope']")
+    printed = launched(call, wait_for_sources=True)
+    assert printed.startswith("status 0 shown ['Pinscope']")
+    assert printed.endswith("listed ['\u2716 chain.pem  [pem]']")  # read and checked
 
 
 def test_an_unexpected_error_opens_a_dialog_with_details(
