@@ -122,7 +122,8 @@ def _missing_intermediate(validation: Validation) -> Finding:
         f"chain nor in {_labels(validation)}, so clients cannot build a path to a trusted "
         f"root. Browsers sometimes fetch it themselves; other clients do not.{where}",
         remedy=f"Append the intermediate \u201c{issuer_cn}\u201d after {quoted(last)} in the "
-        "certificate file the server sends.",
+        "certificate file the server sends. If it is a private root CA rather than an "
+        "intermediate, give it to Pinscope with --trust FILE (the clients need it installed).",
         certificate=last.sha256,
     )
 
