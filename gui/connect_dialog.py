@@ -1064,7 +1064,10 @@ def _outcome(inspection: Inspection) -> str:
     """How the attempt ended, and the first problem found, for the status under the form."""
     if inspection.endpoint is None:
         return f"{inspection.name}: {inspection.error or 'not tested'}"
-    lines = [f"{inspection.name}: {outcome_text(inspection.endpoint.handshake)}."]
+    outcome = outcome_text(inspection.endpoint.handshake)
+    # A failure names the peer itself ("127.0.0.1:8443 did not finish the handshake in time").
+    said = outcome if outcome.startswith(inspection.name) else f"{inspection.name}: {outcome}"
+    lines = [f"{said.rstrip('.')}."]
     errors = [f for f in inspection.findings if f.severity == Severity.ERROR]
     if errors:
         more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""

@@ -1108,7 +1108,9 @@ def test_a_timeout_that_runs_out_is_shown_in_words(
     assert codes(inspection) == ["net.timeout"]
     assert inspection.endpoint is not None
     assert inspection.endpoint.handshake.options.timeout == 0.5
-    assert "did not answer in time" in panel.status_label.text()
+    status = panel.status_label.text()
+    assert "did not answer in time" in status
+    assert status.splitlines()[0].count(inspection.name) == 1  # said once, not "x: x did..."
     assert_idle(panel)
     assert_no_traceback(panel, caplog)
 
