@@ -1072,4 +1072,7 @@ def _outcome(inspection: Inspection) -> str:
     if errors:
         more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
         lines.append(f"Problem: {errors[0].title}{more}")
+    validation = inspection.validation
+    if validation is not None and not validation.stores:
+        lines.append("Trust not judged: no trust store was chosen.")
     return "\n".join(lines)

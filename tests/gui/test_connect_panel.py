@@ -899,6 +899,7 @@ def test_no_trust_store_and_no_trust_file_judges_no_trust(
     assert inspection.validation.stores == ()
     assert not [code for code in codes(inspection) if code.startswith("chain.")]
     assert "handshake completed" in panel.status_label.text()
+    assert "Trust not judged: no trust store was chosen." in panel.status_label.text()
 
 
 @pytest.mark.parametrize("store", [None, "system"])
