@@ -3,7 +3,9 @@
 The panel reads the configuration with core, gathers the sources the user picked (loaded
 inspections, typed endpoints with their connection options), and runs `check_config` on a
 worker thread; the verdicts come back as data and fill a table, one row per configured domain
-and source.
+and source. The request and the check itself live in `check_pins_job`, the "Connection options"
+group in `check_pins_connection`, and the verdict table in `check_pins_table`; this module holds
+the panel that ties them together.
 
 The rotation preview's file may be locked (an encrypted key, a PKCS#12 file): its password is
 asked for in place, beside the file, and "wrong password" is said there. The password lives only
@@ -12,26 +14,13 @@ in its field and in the request of one check: it is never stored, logged or show
 
 from __future__ import annotations
 
-import dataclasses
 import html
 import itertools
 import logging
-import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-from PySide6.QtCore import (
-    QAbstractTableModel,
-    QEvent,
-    QModelIndex,
-    QObject,
-    QPersistentModelIndex,
-    QSortFilterProxyModel,
-    Qt,
-    Signal,
-)
+from PySide6.QtCore import QEvent, QModelIndex, QObject, QSortFilterProxyModel, Qt, Signal
 from PySide6.QtGui import (
     QDragEnterEvent,
     QDropEvent,
@@ -43,8 +32,6 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QComboBox,
-    QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
     QGroupBox,
@@ -57,24 +44,26 @@ from PySide6.QtWidgets import (
     QSplitter,
     QTableView,
     QTextBrowser,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
-from pinscope.core.endpoint.handshake import DEFAULT_TIMEOUT, ConnectOptions
-from pinscope.core.endpoint.probe import inspect_endpoint
-from pinscope.core.endpoint.proxy import Proxy, parse_proxy, proxy_from_environment
-from pinscope.core.endpoint.starttls import DEFAULT_PORTS, PROTOCOL_NAMES
-from pinscope.core.endpoint.target import DEFAULT_PORT, Target, parse_target
-from pinscope.core.errors import LoadError, PasswordRequired, PinscopeError, WrongPassword
-from pinscope.core.inspection import Inspection, Settings, default_settings
-from pinscope.core.model import Finding, Source
-from pinscope.core.pins.check import DomainVerdict, check_config, no_host_reason
-from pinscope.core.pins.configs import PinConfig, read_config
-from pinscope.core.sources import Passwords, load_path
-from pinscope.core.trust import load_trust_stores
-from pinscope.gui.connect_dialog import TRUST_STORES
+from pinscope.core.endpoint.target import parse_target
+from pinscope.core.errors import LoadError, PasswordRequired, WrongPassword
+from pinscope.core.inspection import Inspection, Settings
+from pinscope.core.model import Finding
+from pinscope.core.pins.check import no_host_reason
+from pinscope.core.pins.configs import PinConfig
+from pinscope.gui.check_pins_connection import ConnectionOptions
+from pinscope.gui.check_pins_job import (
+    CheckRequest,
+    CheckResult,
+    ConnectionChoice,
+    NextFileError,
+    read_config_file,
+    run_check,
+)
+from pinscope.gui.check_pins_table import VerdictModel, details_html
 from pinscope.gui.export_pins import PinFindingsModel
 from pinscope.gui.worker import Job, run_in_background
 
@@ -89,161 +78,6 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-_MAX_CONFIG_BYTES = 4 * 1024 * 1024
-
-
-def read_config_file(path: str) -> PinConfig:
-    """Read a pin configuration from disk with core's reader.
-
-    Raises:
-        LoadError: the file cannot be opened, or is no configuration core recognises.
-    """
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read(_MAX_CONFIG_BYTES + 1)
-    except OSError as error:
-        raise LoadError(f"cannot open {path}: {error.strerror or error}") from error
-    if len(data) > _MAX_CONFIG_BYTES:
-        raise LoadError(f"{path} is larger than 4 MiB: not a pin configuration")
-    return read_config(data, Path(path).name)
-
-
-@dataclass(frozen=True)
-class ConnectionChoice:
-    """How typed endpoints are reached, as the "Connection options" group says."""
-
-    starttls: str | None = None
-    """A protocol of `starttls.DEFAULT_PORTS`; None speaks TLS at once."""
-    sni: str | None = None
-    """The server name to send; None sends each endpoint's own host name."""
-    proxy: Proxy | None = None
-    """The proxy typed; None uses the one https_proxy names, if any."""
-    timeout: float = DEFAULT_TIMEOUT
-    store: str | None = None
-    """The trust store's name for `load_trust_stores`; None for the panel's settings."""
-    trust_files: tuple[str, ...] = ()
-
-    def options(self, target: Target) -> ConnectOptions:
-        """Core's connection options for the typed endpoint `target`."""
-        proxy = self.proxy
-        if proxy is None:
-            proxy = proxy_from_environment(target.host, os.environ)
-        return ConnectOptions(
-            sni=self.sni, starttls=self.starttls, proxy=proxy, timeout=self.timeout
-        )
-
-    def domain_options(self) -> ConnectOptions:
-        """The options for contacting configured domains: the proxy typed and the timeout.
-
-        Core sends each domain as SNI, speaks TLS at once on port 443, and picks the proxy
-        https_proxy and no_proxy name for each domain when none is typed.
-        """
-        return ConnectOptions(proxy=self.proxy, timeout=self.timeout)
-
-
-@dataclass(frozen=True)
-class CheckRequest:
-    """Everything one check needs, gathered on the GUI thread."""
-
-    config: PinConfig
-    inspections: tuple[Inspection, ...]
-    targets: tuple[Target, ...]
-    """The typed endpoints, read with the STARTTLS protocol's port as the default."""
-    connection: ConnectionChoice
-    next_path: str | None
-    settings: Settings | Callable[[], Settings] | None
-    """None: the default trust store, judged now; a function makes them on the worker thread."""
-    next_password: str | None = field(default=None, repr=False)
-    """The rotation file's password, as typed; None when none was asked for or typed."""
-
-
-@dataclass(frozen=True)
-class CheckResult:
-    """What a check returns to the GUI thread."""
-
-    config: PinConfig
-    verdicts: tuple[DomainVerdict, ...]
-    next_source: Source | None
-    unreachable: tuple[str, ...] = ()
-    """Sentences about endpoints that could not be tested."""
-
-
-class NextFileError(LoadError):
-    """The rotation preview's file cannot be used; the core's error is the cause.
-
-    `password` is set when its password is missing or wrong: the panel then asks for it.
-    """
-
-    def __init__(self, path: str, error: LoadError) -> None:
-        super().__init__(str(error))
-        self.path = path
-        self.error = error
-
-    @property
-    def password(self) -> bool:
-        return isinstance(self.error, PasswordRequired | WrongPassword)
-
-
-def run_check(request: CheckRequest) -> CheckResult:
-    """Read the rotation file, inspect the typed endpoints, run `check_config`. Blocking.
-
-    Raises:
-        NextFileError: the rotation file cannot be read, or needs a password.
-        LoadError: a trust file cannot be read.
-    """
-    # The rotation file first: a missing password is asked for before anything slow runs.
-    next_source = None
-    if request.next_path:
-        next_source = _load_next(request.next_path, request.next_password)
-    settings = _judging_settings(request)
-
-    inspections = list(request.inspections)
-    unreachable = []
-    for target in request.targets:
-        options = request.connection.options(target)
-        inspection = inspect_endpoint(target, options, settings)
-        if inspection.could_not_test:
-            unreachable.append(f"{target.label}: {_why(inspection)}")
-        inspections.append(inspection)
-
-    # Without sources core contacts each configured domain, as itself, with these options.
-    defaults = None if inspections else request.connection.domain_options()
-    verdicts = check_config(
-        request.config, inspections, settings, next_source, defaults, environ=os.environ
-    )
-    if not inspections:
-        unreachable.extend(
-            f"{verdict.source}: {verdict.verdict}"
-            for verdict in verdicts
-            if verdict.source and not verdict.chain
-        )
-    return CheckResult(request.config, tuple(verdicts), next_source, tuple(unreachable))
-
-
-def _load_next(path: str, password: str | None) -> Source:
-    try:
-        return load_path(path, Passwords(password=password))
-    except LoadError as error:
-        raise NextFileError(path, error) from error
-
-
-def _judging_settings(request: CheckRequest) -> Settings:
-    """The panel's settings, with the trust store and files the options name."""
-    made = request.settings
-    base = (made() if callable(made) else made) or default_settings()
-    connection = request.connection
-    if connection.store is None and not connection.trust_files:
-        return base
-    try:
-        stores = load_trust_stores(connection.store, connection.trust_files)
-    except PinscopeError as error:
-        raise LoadError(f"cannot use the trust store: {error}") from error
-    if connection.store is None:
-        # "Default" keeps the panel's stores and adds the files; load_trust_stores alone
-        # would follow curl's --cacert and use only the files.
-        stores = [*base.stores, *stores]
-    return dataclasses.replace(base, stores=tuple(stores))
-
 
 def _next_file_trouble(error: NextFileError) -> str:
     """The status line's short account; the full one is beside the rotation file."""
@@ -253,339 +87,6 @@ def _next_file_trouble(error: NextFileError) -> str:
     if isinstance(error.error, WrongPassword):
         return f"wrong password for {name}."
     return f"{name} cannot be used as the next certificate, CSR or key."
-
-
-def _why(inspection: Inspection) -> str:
-    if inspection.error is not None:
-        return str(inspection.error)
-    endpoint = inspection.endpoint
-    if endpoint is not None and endpoint.handshake.failure is not None:
-        return endpoint.handshake.failure.message
-    return "could not be tested"
-
-
-# ---- the verdict table -------------------------------------------------------------------------
-
-
-class VerdictModel(QAbstractTableModel):
-    """One row per configured domain and checked source.
-
-    The short columns that answer the question (domain, verdict, after rotation) come first,
-    so a narrow dock shows them; the long ones follow, elided, in full in their tooltips.
-    """
-
-    DOMAIN, VERDICT = 0, 1
-    COLUMNS = ("Domain", "Verdict", "Checked", "Matched pin → certificate", "Backup", "Expires")
-    ROTATION = "After rotation"
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._verdicts: list[DomainVerdict] = []
-        self._rotation = False
-
-    def set_verdicts(self, verdicts: Sequence[DomainVerdict], rotation: bool) -> None:
-        self.beginResetModel()
-        self._verdicts = list(verdicts)
-        self._rotation = rotation
-        self.endResetModel()
-
-    def verdict(self, row: int) -> DomainVerdict:
-        return self._verdicts[row]
-
-    def headers(self) -> list[str]:
-        columns = list(self.COLUMNS)
-        if self._rotation:
-            columns.insert(self.VERDICT + 1, self.ROTATION)
-        return columns
-
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._verdicts)
-
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.headers())
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:
-        if orientation != Qt.Orientation.Horizontal or role != Qt.ItemDataRole.DisplayRole:
-            return None
-        headers = self.headers()
-        return headers[section] if 0 <= section < len(headers) else None
-
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = 0) -> Any:
-        if not index.isValid():
-            return None
-        verdict = self._verdicts[index.row()]
-        header = self.headers()[index.column()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return " · ".join(_cells(verdict)[header])
-        if role == Qt.ItemDataRole.ToolTipRole:
-            if header == "Verdict":
-                return verdict.verdict
-            if header == self.ROTATION and verdict.rotation is not None:
-                return verdict.rotation.reason
-            return "\n".join(_cells(verdict)[header])
-        return None
-
-
-def _cells(verdict: DomainVerdict) -> dict[str, list[str]]:
-    """Each column's lines for one verdict."""
-    checked = verdict.source or "—"
-    if verdict.host and verdict.host != verdict.source:
-        checked += f" as {verdict.host}"
-    outcome = verdict.outcome
-    matches = [
-        f"{m.pin[:10]}… → {m.link.role} “{m.link.name}”"
-        + ("" if m.counts else " (not checked here)")
-        for m in (outcome.matches if outcome else ())
-    ]
-    rotation = "—"
-    if verdict.rotation is not None:
-        rotation = "✔ would connect" if verdict.rotation.passed else "✖ would refuse"
-    return {
-        "Domain": [verdict.domain.label],
-        "Verdict": [_verdict_text(verdict)],
-        VerdictModel.ROTATION: [rotation],
-        "Checked": [checked],
-        "Matched pin → certificate": matches or ["none"],
-        "Backup": [f"{pin[:10]}…" for pin in verdict.backups] or ["none"],
-        "Expires": [_expiry_text(verdict)],
-    }
-
-
-def _verdict_text(verdict: DomainVerdict) -> str:
-    if verdict.depends_on_path:
-        return "⚠ depends on the path"
-    if verdict.connects is True:
-        return "✔ would connect"
-    if verdict.connects is False:
-        return "✖ would refuse"
-    return "? not checked"
-
-
-def _expiry_text(verdict: DomainVerdict) -> str:
-    if verdict.expires is None:
-        return "never"
-    if verdict.expired:
-        return f"{verdict.expires} (expired)"
-    days = verdict.days_left
-    if days is None or days < 0:
-        return str(verdict.expires)
-    return f"{verdict.expires} (in {days} day{'' if days == 1 else 's'})"
-
-
-def _details_html(verdict: DomainVerdict) -> str:
-    """Everything about one verdict, in full, for the wrapped details area."""
-    cells = _cells(verdict)
-    lines = [f"<b>{html.escape(verdict.domain.label)}</b>: {html.escape(verdict.verdict)}"]
-    lines.append(html.escape(f"Checked: {cells['Checked'][0]}"))
-    if verdict.chain:
-        chain = " → ".join(
-            link.name + ("" if link.sent else " (from trust store)") for link in verdict.chain
-        )
-        lines.append(html.escape(f"Chain: {chain}"))
-    for path in verdict.paths:
-        result = "connects" if path.outcome.passed else "refuses"
-        lines.append(html.escape(f"Path through {path.label}: {result}"))
-    outcome = verdict.outcome
-    for match in outcome.matches if outcome else ():
-        counted = "" if match.counts else " (not checked by this platform)"
-        lines.append(
-            html.escape(f"Matched: {match.pin} = {match.link.role} “{match.link.name}”{counted}")
-        )
-    lines.append(html.escape(f"Backup pins: {', '.join(verdict.backups) or 'none'}"))
-    lines.append(html.escape(f"Expires: {cells['Expires'][0]}"))
-    if verdict.rotation is not None:
-        result = "would connect" if verdict.rotation.passed else "would refuse"
-        lines.append(html.escape(f"After rotation: {result}: {verdict.rotation.reason}"))
-    return "<br>".join(lines)
-
-
-# ---- connection options ------------------------------------------------------------------------
-
-
-class _ConnectionOptions(QWidget):
-    """A collapsible group: STARTTLS, server name, proxy, timeout and trust for typed endpoints.
-
-    Collapsed, a one-line summary says which options differ from the defaults.
-    """
-
-    changed = Signal()
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.toggle = QToolButton()
-        self.toggle.setObjectName("connectionOptionsToggle")
-        self.toggle.setText("Co&nnection options")
-        self.toggle.setCheckable(True)
-        self.toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        self.toggle.setArrowType(Qt.ArrowType.RightArrow)
-        self.toggle.setAutoRaise(True)
-        self.toggle.setToolTip(
-            "Show or hide how typed endpoints are reached: STARTTLS, server name, proxy, "
-            "timeout, trust"
-        )
-        self.toggle.toggled.connect(self._expand)
-        self.summary = QLabel()
-        self.summary.setObjectName("connectionSummary")
-        self.summary.setTextFormat(Qt.TextFormat.PlainText)
-        self.summary.setWordWrap(True)
-        self.summary.setEnabled(False)
-
-        self.body = QGroupBox()
-        self.body.setObjectName("connectionOptions")
-        self.body.setLayout(self._build_form())
-        self.body.hide()
-
-        head = QHBoxLayout()
-        head.setContentsMargins(0, 0, 0, 0)
-        head.addWidget(self.toggle)
-        head.addWidget(self.summary, 1)
-        head.addStretch(0)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addLayout(head)
-        layout.addWidget(self.body)
-        self._update_summary()
-
-    def _build_form(self) -> QFormLayout:
-        self.starttls = QComboBox()
-        self.starttls.setObjectName("starttls")
-        self.starttls.addItem("None: TLS from the first byte", None)
-        for protocol, port in DEFAULT_PORTS.items():
-            self.starttls.addItem(
-                f"{PROTOCOL_NAMES.get(protocol, protocol)} (port {port})", protocol
-            )
-        self.starttls.setToolTip("Speak this protocol's plaintext prelude before TLS")
-        self.sni = QLineEdit()
-        self.sni.setObjectName("sni")
-        self.sni.setPlaceholderText("each endpoint's host name")
-        self.sni.setToolTip(
-            "The name to send in the TLS ServerName extension and to match against the "
-            "configured domains, e.g. when an endpoint is given by its address"
-        )
-        self.proxy = QLineEdit()
-        self.proxy.setObjectName("proxy")
-        self.proxy.setPlaceholderText("none, or http://proxy:3128 (empty uses https_proxy)")
-        self.proxy.setToolTip("An HTTP CONNECT proxy, http://[user:password@]host:port")
-        self.timeout = QDoubleSpinBox()
-        self.timeout.setObjectName("timeout")
-        self.timeout.setRange(0.5, 300.0)
-        self.timeout.setDecimals(1)
-        self.timeout.setValue(DEFAULT_TIMEOUT)
-        self.timeout.setSuffix(" s")
-        self.timeout.setToolTip("Seconds each endpoint may take, from the name lookup on")
-        self.store = QComboBox()
-        self.store.setObjectName("trustStore")
-        for label, store in TRUST_STORES:
-            self.store.addItem(label, store)
-        self.store.setItemText(0, "Default: as in Settings")
-        self.store.setToolTip(
-            "The trust anchors typed endpoints, configured domains and the rotation preview "
-            "are judged against"
-        )
-        self.trust_file = QLineEdit()
-        self.trust_file.setObjectName("trustFile")
-        self.trust_file.setPlaceholderText("optional: a file of CA certificates to trust too")
-        self.browse_trust = QPushButton("Browse…")
-        self.browse_trust.setObjectName("browseTrust")
-        self.browse_trust.setToolTip("Choose a file of CA certificates to trust")
-        self.browse_trust.clicked.connect(self._browse_trust)
-        trust_row = QHBoxLayout()
-        trust_row.addWidget(self.trust_file, 1)
-        trust_row.addWidget(self.browse_trust)
-        trust_label = QLabel("Tr&ust file:")
-        trust_label.setBuddy(self.trust_file)
-
-        for combo in (self.starttls, self.store):
-            combo.setSizeAdjustPolicy(
-                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
-            )
-            combo.setMinimumContentsLength(14)
-            combo.currentIndexChanged.connect(self._update_summary)
-        for edit in (self.sni, self.proxy, self.trust_file):
-            edit.textChanged.connect(self._update_summary)
-        self.timeout.valueChanged.connect(self._update_summary)
-
-        form = QFormLayout()
-        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        form.addRow("&STARTTLS:", self.starttls)
-        form.addRow("Server na&me:", self.sni)
-        form.addRow("&Proxy:", self.proxy)
-        form.addRow("T&imeout:", self.timeout)
-        form.addRow("T&rust store:", self.store)
-        form.addRow(trust_label, trust_row)
-        return form
-
-    def focus_chain(self) -> list[QWidget]:
-        """The fields in tab order, the toggle first."""
-        return [
-            self.toggle,
-            self.starttls,
-            self.sni,
-            self.proxy,
-            self.timeout,
-            self.store,
-            self.trust_file,
-            self.browse_trust,
-        ]
-
-    def line_edits(self) -> list[QLineEdit]:
-        return [self.sni, self.proxy, self.trust_file]
-
-    def read(self) -> ConnectionChoice:
-        """The choice the fields describe.
-
-        Raises:
-            ValueError: the proxy URL or the server name is not usable; the message says why.
-        """
-        sni = self.sni.text().strip()
-        if any(mark in sni for mark in " /:@"):
-            raise ValueError(f"a server name is a DNS name such as api.example.com, not {sni!r}")
-        text = self.proxy.text().strip()
-        proxy = parse_proxy(text) if text else None
-        trust = self.trust_file.text().strip()
-        return ConnectionChoice(
-            starttls=self.starttls.currentData(),
-            sni=sni or None,
-            proxy=proxy,
-            timeout=self.timeout.value(),
-            store=self.store.currentData(),
-            trust_files=(trust,) if trust else (),
-        )
-
-    def default_port(self) -> int:
-        protocol = self.starttls.currentData()
-        return DEFAULT_PORTS[protocol] if protocol else DEFAULT_PORT
-
-    def _expand(self, shown: bool) -> None:
-        self.toggle.setArrowType(Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow)
-        self.body.setVisible(shown)
-        self.summary.setVisible(not shown)
-
-    def _browse_trust(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(
-            self,
-            "Trust the certificates in",
-            "",
-            "Certificates and keystores (*.pem *.crt *.cer *.der *.p7b *.p12 *.pfx *.jks);;"
-            "All files (*)",
-        )
-        if path:
-            self.trust_file.setText(path)
-
-    def _update_summary(self, *_: object) -> None:
-        parts = []
-        if self.starttls.currentData():
-            parts.append(f"{PROTOCOL_NAMES[self.starttls.currentData()]} STARTTLS")
-        if self.sni.text().strip():
-            parts.append(f"as {self.sni.text().strip()}")
-        if self.proxy.text().strip():
-            parts.append("through a proxy")
-        if self.timeout.value() != DEFAULT_TIMEOUT:
-            parts.append(f"{self.timeout.value():g} s timeout")
-        if self.store.currentData() is not None or self.trust_file.text().strip():
-            parts.append("own trust")
-        self.summary.setText(", ".join(parts) or "defaults")
-        self.changed.emit()
 
 
 # ---- the panel ---------------------------------------------------------------------------------
@@ -691,7 +192,7 @@ class CheckPinsPanel(QWidget):
             "protocol's. Enter checks."
         )
         self.endpoints.textChanged.connect(self._update_run)
-        self.connection = _ConnectionOptions()
+        self.connection = ConnectionOptions()
         self.connection.changed.connect(self._update_run)
         self.next_path = QLineEdit()
         self.next_path.setObjectName("nextPath")
@@ -1126,4 +627,4 @@ class CheckPinsPanel(QWidget):
         proxy = self.table.model()
         assert isinstance(proxy, QSortFilterProxyModel)
         verdict = self.verdicts.verdict(proxy.mapToSource(current).row())
-        self.details.setHtml(_details_html(verdict))
+        self.details.setHtml(details_html(verdict))

@@ -5,15 +5,12 @@ asks core for the pin set, its safety findings and the rendered configuration, a
 A rejection (the platform would refuse the output) replaces the preview, as the command line
 refuses to write it.
 
-A backup file may be locked (an encrypted key, a PKCS#12 file, the key "Generate a backup key"
-writes): its password is asked for in place, under the backups list, and "wrong password" is
-said there. The password lives only in its field and in one load: it is never stored, logged or
-shown, and the field is emptied once the file is open or skipped.
+The backup pins have their own group (`pinscope.gui.export_backups`); the lists' models and the
+sources offered live in `pinscope.gui.export_models`.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import html
 import itertools
@@ -21,21 +18,11 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from PySide6.QtCore import (
-    QAbstractListModel,
-    QDate,
-    QModelIndex,
-    QPersistentModelIndex,
-    QStringListModel,
-    Qt,
-    Signal,
-)
+from PySide6.QtCore import QDate, QStringListModel, Qt, Signal
 from PySide6.QtGui import (
     QFontDatabase,
     QGuiApplication,
-    QIcon,
     QKeySequence,
     QResizeEvent,
     QShortcut,
@@ -44,12 +31,9 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QApplication,
     QCheckBox,
     QComboBox,
     QDateEdit,
-    QDialog,
-    QDialogButtonBox,
     QFileDialog,
     QFormLayout,
     QGroupBox,
@@ -68,24 +52,21 @@ from PySide6.QtWidgets import (
 )
 
 from pinscope.core.certificate import Certificate
-from pinscope.core.errors import PasswordRequired, WrongPassword
 from pinscope.core.files import replace_file
 from pinscope.core.inspection import Inspection
-from pinscope.core.model import Finding, Severity
-from pinscope.core.pins.backup import ALGORITHMS, BackupKey, new_backup_key
-from pinscope.core.pins.compute import (
-    RECOMMENDATION,
-    ComputedPins,
-    backup_pins,
-    build_pin_set,
-    pins_from_source,
-)
+from pinscope.core.model import Finding
+from pinscope.core.pins.compute import RECOMMENDATION, ComputedPins, build_pin_set
 from pinscope.core.pins.export import export
 from pinscope.core.pins.formats import FORMATS
-from pinscope.core.pins.model import BACKUP, INTERMEDIATE, LEVELS, PinSet, Rendered, SPKIPin
-from pinscope.core.pins.parse import parse_pins
-from pinscope.core.sources import Passwords, load_path
-from pinscope.gui.worker import Job, run_in_background
+from pinscope.core.pins.model import INTERMEDIATE, LEVELS, PinSet, Rendered
+from pinscope.gui.export_backups import BackupPinsBox
+from pinscope.gui.export_models import (
+    FormatsModel,
+    PinFindingsModel,
+    PinSource,
+    pin_sources,
+    severity_icon,
+)
 
 __all__ = ["ExportPinsPanel", "PinFindingsModel", "severity_icon"]
 
@@ -97,163 +78,6 @@ _LEVEL_TEXT = {
     "root": "Root CA",
     "all": "Every certificate of the chain",
 }
-_SEVERITY_ORDER = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
-
-
-def severity_icon(severity: Severity) -> QIcon:
-    """The standard message-box icon for an error, a warning or a note."""
-    pixmap = {
-        Severity.ERROR: QStyle.StandardPixmap.SP_MessageBoxCritical,
-        Severity.WARNING: QStyle.StandardPixmap.SP_MessageBoxWarning,
-    }.get(severity, QStyle.StandardPixmap.SP_MessageBoxInformation)
-    return QApplication.style().standardIcon(pixmap)
-
-
-class PinFindingsModel(QAbstractListModel):
-    """`pin.*` findings as a list, errors first: each row shows the severity icon, the title,
-    the detail and the remedy; its tooltip gives the severity and the code."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._findings: list[Finding] = []
-
-    def set_findings(self, findings: Sequence[Finding]) -> None:
-        self.beginResetModel()
-        self._findings = sorted(findings, key=lambda f: _SEVERITY_ORDER.get(f.severity, 3))
-        self.endResetModel()
-
-    def findings(self) -> list[Finding]:
-        return list(self._findings)
-
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._findings)
-
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = 0) -> Any:
-        if not index.isValid():
-            return None
-        finding = self._findings[index.row()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return f"{finding.title}\n{finding.detail}\nWhat to do: {finding.remedy}"
-        if role == Qt.ItemDataRole.DecorationRole:
-            return severity_icon(finding.severity)
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return f"{finding.severity}: [{finding.code}]"
-        if role == Qt.ItemDataRole.UserRole:
-            return finding.code
-        return None
-
-
-class _PinsModel(QAbstractListModel):
-    """The backup pins the user added: value and where it came from."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.pins: list[SPKIPin] = []
-
-    def add(self, pins: Sequence[SPKIPin]) -> int:
-        """Append the pins not already listed; return how many were new."""
-        known = self.values()
-        unique: dict[str, SPKIPin] = {}
-        for pin in pins:
-            if pin.value not in known:
-                unique.setdefault(pin.value, pin)
-        fresh = list(unique.values())
-        if fresh:
-            start = len(self.pins)
-            self.beginInsertRows(QModelIndex(), start, start + len(fresh) - 1)
-            self.pins.extend(fresh)
-            self.endInsertRows()
-        return len(fresh)
-
-    def values(self) -> set[str]:
-        return {pin.value for pin in self.pins}
-
-    def remove(self, row: int) -> None:
-        self.beginRemoveRows(QModelIndex(), row, row)
-        del self.pins[row]
-        self.endRemoveRows()
-
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.pins)
-
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = 0) -> Any:
-        if not index.isValid():
-            return None
-        pin = self.pins[index.row()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return f"{pin.value}\n{pin.source}"
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return pin.source
-        return None
-
-
-class _FormatsModel(QAbstractListModel):
-    """The names of every pin format; the description as tooltip."""
-
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(FORMATS)
-
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = 0) -> Any:
-        if not index.isValid():
-            return None
-        chosen = list(FORMATS.values())[index.row()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return chosen.name
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return chosen.description
-        return None
-
-
-@dataclass(frozen=True)
-class PinSource:
-    """One thing the user can tick to pin: a loaded source, or one chain of a bundle."""
-
-    inspection: Inspection
-    entry: int | None = None
-    """The index of the chain in a source holding several (a bundle, a keystore's aliases);
-    None for the whole source."""
-
-    @property
-    def label(self) -> str:
-        if self.entry is None or self.inspection.source is None:
-            return self.inspection.name
-        alias = self.inspection.source.entries[self.entry].alias
-        return f"{self.inspection.name} — {alias}"
-
-    def computed(self, level: str) -> ComputedPins:
-        """Core's pins at `level`; for a bundle's chain, its entry alone with its own verdict.
-
-        Raises:
-            ValueError: nothing to pin, or an unknown level.
-        """
-        source = self.inspection.source
-        if source is None:
-            raise ValueError(f"{self.inspection.name} could not be read")
-        validation = self.inspection.validation
-        if self.entry is not None:
-            source = dataclasses.replace(source, entries=(source.entries[self.entry],))
-            validation = self.inspection.validations[self.entry]
-        return pins_from_source(source, validation, level)
-
-    @property
-    def host(self) -> str | None:
-        """An endpoint's host name, the default domain; None for files."""
-        return _host(self.inspection)
-
-
-def pin_sources(inspections: Sequence[Inspection]) -> list[PinSource]:
-    """What to offer: each readable source, split into its chains when it holds several."""
-    offered: list[PinSource] = []
-    for inspection in inspections:
-        source = inspection.source
-        if source is None:
-            continue
-        chains = [i for i, entry in enumerate(source.entries) if entry.certificates]
-        if len(chains) > 1 and len(inspection.validations) == len(source.entries):
-            offered.extend(PinSource(inspection, index) for index in chains)
-        else:
-            offered.append(PinSource(inspection))
-    return offered
 
 
 @dataclass(frozen=True)
@@ -265,88 +89,6 @@ class _Outcome:
     refused: str | None
     findings: tuple[Finding, ...]
     notes: tuple[str, ...] = ()
-
-
-class _BackupKeyDialog(QDialog):
-    """Asks where to write a backup key, its type, and the passphrase that encrypts it.
-
-    The dialog deletes itself when it closes, its passphrase fields emptied first, so the
-    passphrase does not stay in a widget for the rest of the session.
-
-    Signals:
-        chosen(str, str, str): the folder, the key type and the passphrase, on OK.
-    """
-
-    chosen = Signal(str, str, str)
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle("Generate a backup key")
-        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        self.finished.connect(self._forget_passphrase)
-        self.folder = QLineEdit()
-        self.folder.setObjectName("backupFolder")
-        browse = QPushButton("Browse…")
-        browse.clicked.connect(self._browse)
-        row = QHBoxLayout()
-        row.addWidget(self.folder, 1)
-        row.addWidget(browse)
-        self.algorithm = QComboBox()
-        self.algorithm.addItems(ALGORITHMS)
-        self.passphrase = QLineEdit()
-        self.passphrase.setObjectName("passphrase")
-        self.passphrase.setEchoMode(QLineEdit.EchoMode.Password)
-        self.repeat = QLineEdit()
-        self.repeat.setObjectName("passphraseRepeat")
-        self.repeat.setEchoMode(QLineEdit.EchoMode.Password)
-        self.problem = QLabel()
-        self.problem.setObjectName("problem")
-        self.problem.setTextFormat(Qt.TextFormat.PlainText)
-        self.problem.setWordWrap(True)
-
-        note = QLabel(
-            "The key is written encrypted with this passphrase, with its certificate signing "
-            "request. Keep the key offline; ship its pin now as a backup."
-        )
-        note.setWordWrap(True)
-        form = QFormLayout()
-        form.addRow("Folder", row)
-        form.addRow("Key type", self.algorithm)
-        form.addRow("Passphrase", self.passphrase)
-        form.addRow("Repeat", self.repeat)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.accepted.connect(self._accept)
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addWidget(note)
-        layout.addLayout(form)
-        layout.addWidget(self.problem)
-        layout.addWidget(buttons)
-        self.setMinimumWidth(460)
-
-    def _browse(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Folder for the backup key")
-        if folder:
-            self.folder.setText(folder)
-
-    def _accept(self) -> None:
-        if not self.folder.text().strip():
-            self.problem.setText("Choose a folder for the key.")
-        elif not self.passphrase.text():
-            self.problem.setText("Give a passphrase: the key is never written unencrypted here.")
-        elif self.passphrase.text() != self.repeat.text():
-            self.problem.setText("The two passphrases differ.")
-        else:
-            # Typed by hand, "~/keys" means the home folder, not a "~" folder in the cwd.
-            folder = str(Path(self.folder.text().strip()).expanduser())
-            self.chosen.emit(folder, self.algorithm.currentText(), self.passphrase.text())
-            self.accept()
-
-    def _forget_passphrase(self) -> None:
-        self.passphrase.clear()
-        self.repeat.clear()
 
 
 class ExportPinsPanel(QWidget):
@@ -379,12 +121,7 @@ class ExportPinsPanel(QWidget):
         self._offered: list[PinSource] = []
         self._prefilled: list[str] = []
         self._now = now
-        self._pasted_findings: list[Finding] = []
         self._outcome = _Outcome(None, None, "nothing loaded", ())
-        self._locked_backup: str | None = None
-        """The backup file whose password is asked for; None when none is."""
-        self._backup_attempt: Job | None = None
-        """The load trying the typed password; None when none runs."""
         # Signals fire while the form is built; nothing is computed until it is complete.
         self._building = True
         self._laid_out = False
@@ -508,120 +245,10 @@ class ExportPinsPanel(QWidget):
         return box
 
     def _build_backups(self) -> QWidget:
-        self.backups = _PinsModel(self)
-        self.backups.rowsInserted.connect(self.refresh)
-        self.backups.rowsRemoved.connect(self.refresh)
-        self.backup_view = QListView()
-        self.backup_view.setObjectName("backups")
-        self.backup_view.setModel(self.backups)
-        self.backup_view.setMaximumHeight(84)
-        self.backup_view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.backup_view.setTextElideMode(Qt.TextElideMode.ElideMiddle)
-        self.pasted = QPlainTextEdit()
-        self.pasted.setObjectName("pastedBackup")
-        self.pasted.setPlaceholderText("paste pins in any shape: base64, sha256/…, pin-sha256=…")
-        self.pasted.setToolTip("Pins to add as backups; Ctrl+Return adds them")
-        self.pasted.setMaximumHeight(56)
-        self.pasted.setTabChangesFocus(True)
-        self.backup_problem = QLabel()
-        self.backup_problem.setObjectName("backupProblem")
-        self.backup_problem.setTextFormat(Qt.TextFormat.PlainText)
-        self.backup_problem.setWordWrap(True)
-        self.backup_problem.hide()
-
-        self.add_pasted = QPushButton("Add pasted")
-        self.add_pasted.setObjectName("addPasted")
-        self.add_pasted.setToolTip("Add the pins pasted above as backups (Ctrl+Return)")
-        self.add_pasted.clicked.connect(self.add_pasted_backups)
-        add_shortcut = QShortcut(QKeySequence("Ctrl+Return"), self.pasted)
-        add_shortcut.setContext(Qt.ShortcutContext.WidgetShortcut)
-        add_shortcut.activated.connect(self.add_pasted_backups)
-        self.from_file = QPushButton("From file…")
-        self.from_file.setObjectName("backupFromFile")
-        self.from_file.setToolTip(
-            "Add the pins of a spare key, its CSR, or another CA's certificate"
-        )
-        self.from_file.clicked.connect(self._backup_from_file)
-        self.generate = QPushButton("Generate a backup key…")
-        self.generate.setObjectName("generateBackup")
-        self.generate.setToolTip(
-            "Make a spare key pair, encrypted, and its CSR; its pin becomes a backup"
-        )
-        self.generate.clicked.connect(self._generate_backup)
-        self.remove_backup = QPushButton("Remove")
-        self.remove_backup.setObjectName("removeBackup")
-        self.remove_backup.setToolTip("Remove the selected backup pin (Delete)")
-        self.remove_backup.clicked.connect(self._remove_backup)
-        delete = QShortcut(QKeySequence.StandardKey.Delete, self.backup_view)
-        delete.setContext(Qt.ShortcutContext.WidgetShortcut)
-        delete.activated.connect(self._remove_backup)
-        row = QHBoxLayout()
-        row.addWidget(self.add_pasted)
-        row.addWidget(self.from_file)
-        row.addWidget(self.remove_backup)
-        row.addStretch(1)
-
-        box = QGroupBox("&Backup pins")
-        layout = QVBoxLayout(box)
-        layout.addWidget(self.backup_view)
-        layout.addWidget(self._build_backup_password())
-        layout.addWidget(self.pasted)
-        layout.addLayout(row)
-        layout.addWidget(self.generate)
-        layout.addWidget(self.backup_problem)
-        return box
-
-    def _build_backup_password(self) -> QWidget:
-        """The locked backup file's password, under the backups list; hidden until a file
-        turns out to need one. Enter opens the file, Escape or Skip leaves it out."""
-        self.backup_password_error = QLabel()
-        self.backup_password_error.setObjectName("backupPasswordError")
-        self.backup_password_error.setTextFormat(Qt.TextFormat.PlainText)
-        self.backup_password_error.setWordWrap(True)
-        self.backup_password_error.setTextInteractionFlags(
-            Qt.TextInteractionFlag.TextSelectableByMouse
-        )
-        self.backup_password = QLineEdit()
-        self.backup_password.setObjectName("backupPassword")
-        self.backup_password.setEchoMode(QLineEdit.EchoMode.Password)
-        self.backup_password.setPlaceholderText("never saved")
-        self.backup_password.setAccessibleName("Backup file password")
-        self.backup_password.setToolTip(
-            "The password of the backup key or PKCS#12 file, used to read its pin once and "
-            "then forgotten; Enter opens it"
-        )
-        self.backup_password.setMinimumWidth(self.fontMetrics().averageCharWidth() * 14)
-        self.backup_password.returnPressed.connect(self._open_locked_backup)
-        self.backup_password.textEdited.connect(self._backup_password_edited)
-        label = QLabel("Pass&word:")
-        label.setBuddy(self.backup_password)
-        self.open_backup = QPushButton("Open")
-        self.open_backup.setObjectName("openBackup")
-        self.open_backup.setToolTip("Read the backup file with this password (Enter)")
-        self.open_backup.clicked.connect(self._open_locked_backup)
-        self.skip_backup = QPushButton("Skip")
-        self.skip_backup.setObjectName("skipBackup")
-        self.skip_backup.setToolTip("Leave the locked file out (Escape)")
-        self.skip_backup.clicked.connect(self.skip_locked_backup)
-        row = QHBoxLayout()
-        row.addWidget(label)
-        row.addWidget(self.backup_password, 1)
-        row.addWidget(self.open_backup)
-        row.addWidget(self.skip_backup)
-
-        self.backup_password_box = QWidget()
-        self.backup_password_box.setObjectName("backupPasswordBox")
-        # Escape skips while the focus is in the box; elsewhere it stays the window's.
-        skip = QShortcut(QKeySequence(Qt.Key.Key_Escape), self.backup_password_box)
-        skip.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        skip.activated.connect(self.skip_locked_backup)
-        column = QVBoxLayout(self.backup_password_box)
-        column.setContentsMargins(0, 0, 0, 0)
-        column.setSpacing(2)
-        column.addWidget(self.backup_password_error)
-        column.addLayout(row)
-        self.backup_password_box.hide()
-        return self.backup_password_box
+        self.backup_box = BackupPinsBox(self)
+        self.backup_box.changed.connect(self.refresh)
+        self.backup_box.message.connect(self.message)
+        return self.backup_box
 
     def _build_policy(self) -> QWidget:
         self.expires_on = QCheckBox("E&xpires on")
@@ -661,7 +288,7 @@ class ExportPinsPanel(QWidget):
     def _build_formats(self) -> QWidget:
         """Every format as a chip that wraps to the panel's width; its description in the
         tooltip and, once chosen, in the header above the preview."""
-        self.formats = _FormatsModel(self)
+        self.formats = FormatsModel(self)
         self.format_view = QListView()
         self.format_view.setObjectName("formats")
         self.format_view.setModel(self.formats)
@@ -759,15 +386,7 @@ class ExportPinsPanel(QWidget):
             self.new_domain,
             self.add_domain,
             self.remove_domain,
-            self.backup_view,
-            self.backup_password,
-            self.open_backup,
-            self.skip_backup,
-            self.pasted,
-            self.add_pasted,
-            self.from_file,
-            self.remove_backup,
-            self.generate,
+            *self.backup_box.tab_order(),
             self.expires_on,
             self.expires,
             self.subdomains,
@@ -850,9 +469,10 @@ class ExportPinsPanel(QWidget):
 
     def _sources_changed(self, *_: object) -> None:
         """Prefill the domains with what core would choose for each ticked source; domains the
-        user added stay."""
+        user added stay. The backups group learns the ticked chains' certificates."""
         if self._building:
             return
+        self.backup_box.chain_certificates = self._chain_certificates()
         defaults: dict[str, None] = {}
         for choice in self.chosen():
             try:
@@ -883,200 +503,6 @@ class ExportPinsPanel(QWidget):
         if index.isValid():
             self.domains.removeRows(index.row(), 1)
 
-    def _remove_backup(self) -> None:
-        index = self.backup_view.currentIndex()
-        if index.isValid():
-            self.backups.remove(index.row())
-
-    # ---- backups -------------------------------------------------------------------------------
-
-    def add_pasted_backups(self) -> None:
-        """Read the pasted text as pins (any shape) and add them as backups."""
-        text = self.pasted.toPlainText()
-        if not text.strip():
-            return
-        try:
-            pasted = parse_pins(text, self._chain_certificates(), what="backup")
-        except ValueError as error:
-            self._show_backup_problem(str(error))
-            return
-        self._pasted_findings = list(pasted.findings)  # what the last paste said
-        self._add_backups([_as_backup(pin) for pin in pasted.pins], origin=None)
-        self.pasted.clear()
-        self.refresh()
-
-    def _backup_from_file(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(
-            self, "Backup key, CSR or certificate", "", "All files (*)"
-        )
-        if path:
-            # Another file replaces the question still asked for a locked one.
-            self._drop_locked_backup()
-            self.add_backup_file(path)
-
-    def add_backup_file(self, path: str, password: str | None = None) -> Job:
-        """Read a spare key, CSR or certificate in the background and add its pins.
-
-        Args:
-            path: the file to read.
-            password: the file's password; None when none was given, in which case a locked
-                file's password is asked for under the backups list.
-
-        Returns:
-            The background load, whose `cancel()` drops its outcome.
-        """
-        passwords = Passwords(password=password)
-
-        def load() -> tuple[SPKIPin, ...]:
-            return backup_pins(load_path(path, passwords))
-
-        return run_in_background(
-            load,
-            lambda pins: self._backup_file_loaded(path, pins),
-            lambda error: self._backup_file_failed(path, error),
-            owner=self,
-        )
-
-    def _backup_file_loaded(self, path: str, pins: tuple[SPKIPin, ...]) -> None:
-        if path == self._locked_backup:
-            self._forget_locked_backup()
-            self.from_file.setFocus(Qt.FocusReason.OtherFocusReason)
-        self._add_backups(pins, origin=Path(path).name)
-
-    def _backup_file_failed(self, path: str, error: BaseException) -> None:
-        if isinstance(error, PasswordRequired | WrongPassword):
-            self._ask_backup_password(path, error)
-            return
-        if path == self._locked_backup:
-            self._forget_locked_backup()
-        self._show_backup_problem(f"{Path(path).name}: {error}")
-
-    def _add_backups(self, pins: Sequence[SPKIPin], origin: str | None) -> None:
-        """List the pins not listed yet; say in place which ones were, as nothing else shows
-        it. `origin` names the file they were read from; None for pasted pins."""
-        listed = self.backups.values()
-        repeated = list(dict.fromkeys(pin.value for pin in pins if pin.value in listed))
-        added = self.backups.add(pins)
-        self.message.emit(f"{added} backup pin(s) added")
-        if not repeated:
-            self._show_backup_problem(None)
-            return
-        text = f"Already listed: {', '.join(repeated)}"
-        text += f"; {added} new backup pin(s) added." if added else "; nothing added."
-        self._say_about_backups("ℹ", f"{origin}: {text}" if origin else text, unchanged=not added)
-
-    # ---- a locked backup file ------------------------------------------------------------------
-
-    def _ask_backup_password(self, path: str, error: PasswordRequired | WrongPassword) -> None:
-        """Ask for the file's password under the backups list, the field focused; a wrong one
-        is said there, for another try."""
-        name = Path(path).name
-        if isinstance(error, PasswordRequired):
-            message = (
-                f"Password needed for {name}: {error.what} is protected by a password. "
-                "Type it below and open the file, or skip it."
-            )
-            trouble = f"{name} needs its password."
-        else:
-            message = f"Wrong password for {name}. Type it again and open the file, or skip it."
-            trouble = f"wrong password for {name}."
-        self._locked_backup = path
-        self._backup_attempt = None
-        self._show_backup_problem(None)
-        self.backup_password_error.setText(f"✖ {message}")
-        self.backup_password_error.setAccessibleDescription(message)
-        self.backup_password_box.show()
-        self.open_backup.setEnabled(True)
-        self.backup_password.setFocus(Qt.FocusReason.OtherFocusReason)
-        self.message.emit(f"No backup pin added: {trouble}")
-
-    def _open_locked_backup(self) -> None:
-        """Read the locked file again with the typed password. The field is emptied at once:
-        the load holds the only copy, until it ends."""
-        password = self.backup_password.text()
-        if self._locked_backup is None or self._backup_attempt is not None or not password:
-            return
-        self.backup_password.clear()
-        self.open_backup.setEnabled(False)
-        self.backup_password_error.setText(f"Opening {Path(self._locked_backup).name}…")
-        self._backup_attempt = self.add_backup_file(self._locked_backup, password)
-
-    def _backup_password_edited(self) -> None:
-        """Typing again puts the question back in place of "wrong password"."""
-        if self._locked_backup is not None and self._backup_attempt is None:
-            name = Path(self._locked_backup).name
-            self.backup_password_error.setText(f"Password for {name}:")
-            self.backup_password_error.setAccessibleDescription("")
-
-    def skip_locked_backup(self) -> None:
-        """Leave the locked file out (Escape, Skip), and say so in place."""
-        if self._locked_backup is None:
-            return
-        name = Path(self._locked_backup).name
-        self._drop_locked_backup()
-        self._say_about_backups("ℹ", f"{name} skipped: no pin read from it.", unchanged=True)
-        self.from_file.setFocus(Qt.FocusReason.OtherFocusReason)
-
-    def _drop_locked_backup(self) -> None:
-        """Stop asking for the locked file's password; an attempt still running is dropped."""
-        if self._backup_attempt is not None:
-            self._backup_attempt.cancel()
-        self._forget_locked_backup()
-
-    def _forget_locked_backup(self) -> None:
-        self._locked_backup = None
-        self._backup_attempt = None
-        self.backup_password.clear()
-        self.backup_password_error.clear()
-        self.backup_password_box.hide()
-
-    # ---- a generated backup key ----------------------------------------------------------------
-
-    def _generate_backup(self) -> None:
-        """Ask for the folder, key type and passphrase; the dialog deletes itself when done."""
-        dialog = _BackupKeyDialog(self)
-        dialog.chosen.connect(self.generate_backup_key)
-        dialog.open()
-
-    def generate_backup_key(self, folder: str, algorithm: str, passphrase: str) -> None:
-        """Run core's backup key workflow in the background; its pin becomes a backup."""
-        self.generate.setEnabled(False)
-        self.generate.setText("Generating a backup key…")
-
-        def made(key: BackupKey) -> None:
-            self._generation_done()
-            self.backups.add([key.pin])
-            self.message.emit(f"backup key written to {key.key_path}, its CSR to {key.csr_path}")
-            self._show_backup_problem(
-                f"Backup key written (encrypted) to {key.key_path}; keep it offline.", error=False
-            )
-
-        def failed(error: BaseException) -> None:
-            self._generation_done()
-            self._show_backup_problem(f"No backup key was made: {error}")
-
-        run_in_background(
-            lambda: new_backup_key(folder, algorithm, passphrase=passphrase), made, failed
-        )
-
-    def _generation_done(self) -> None:
-        self.generate.setEnabled(True)
-        self.generate.setText("Generate a backup key…")
-
-    def _show_backup_problem(self, text: str | None, error: bool = True) -> None:
-        """Say what went wrong with a backup (✖), or what was made (✔); None hides the line."""
-        if text is None:
-            self.backup_problem.hide()
-            self.backup_problem.clear()
-            self.backup_problem.setToolTip("")
-        else:
-            self._say_about_backups("✖" if error else "✔", text, unchanged=error)
-
-    def _say_about_backups(self, mark: str, text: str, unchanged: bool) -> None:
-        self.backup_problem.setText(f"{mark} {text}")
-        self.backup_problem.setToolTip("The backup pins are unchanged." if unchanged else "")
-        self.backup_problem.show()
-
     def _chain_certificates(self) -> list[Certificate]:
         """The certificates of every chain ticked: a pasted fingerprint is recognised in them
         (as `pinscope pins` does with its sources)."""
@@ -1088,6 +514,10 @@ class ExportPinsPanel(QWidget):
                 continue
             certificates.extend(cert for path in computed.paths for cert in path.chain)
         return certificates
+
+    def generate_backup_key(self, folder: str, algorithm: str, passphrase: str) -> None:
+        """Run core's backup key workflow in the background; its pin becomes a backup."""
+        self.backup_box.generate_backup_key(folder, algorithm, passphrase)
 
     # ---- the output ----------------------------------------------------------------------------
 
@@ -1128,10 +558,10 @@ class ExportPinsPanel(QWidget):
             computed = [choice.computed(level) for choice in chosen]
             pin_set = self._pin_set(computed, chosen)
         except ValueError as error:
-            return _Outcome(None, None, str(error), tuple(self._pasted_findings))
+            return _Outcome(None, None, str(error), tuple(self.backup_box.pasted_findings()))
 
         now = self._now or dt.datetime.now(dt.UTC)
-        exported = export(pin_set, self.current_format(), now, self._pasted_findings)
+        exported = export(pin_set, self.current_format(), now, self.backup_box.pasted_findings())
         notes = tuple(note for item in computed for note in item.notes)
         return _Outcome(pin_set, exported.rendered, exported.refused, exported.findings, notes)
 
@@ -1144,7 +574,7 @@ class ExportPinsPanel(QWidget):
             computed,
             self.domain_names(),
             self.subdomains.isChecked(),
-            self.backups.pins,
+            self.backup_box.pins(),
             expires,
             self.report_uri.text().strip() or None,
             host,
@@ -1189,15 +619,3 @@ class ExportPinsPanel(QWidget):
         written = [str(target) for target in targets]
         self.message.emit(f"saved {', '.join(written)}")
         self.saved.emit(written)
-
-
-def _as_backup(pin: SPKIPin) -> SPKIPin:
-    return SPKIPin(pin.value, pin.source, BACKUP, pin.certificate, pin.public_key)
-
-
-def _host(inspection: Inspection) -> str | None:
-    """An endpoint's host name, the default domain; None for files."""
-    validation = inspection.validation
-    if inspection.endpoint is not None and validation is not None:
-        return validation.host
-    return None

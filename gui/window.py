@@ -29,9 +29,7 @@ from PySide6.QtGui import (
     QDragEnterEvent,
     QDropEvent,
     QFontDatabase,
-    QIcon,
     QKeySequence,
-    QStandardItem,
     QStandardItemModel,
 )
 from PySide6.QtWidgets import (
@@ -39,7 +37,6 @@ from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
     QFileDialog,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QMainWindow,
@@ -68,10 +65,11 @@ from pinscope.core.endpoint.report import story_lines
 from pinscope.core.endpoint.target import looks_like_endpoint
 from pinscope.core.errors import LoadError, PasswordRequired, WrongPassword
 from pinscope.core.inspection import Inspection, Settings, check, read_bytes, read_path
-from pinscope.core.model import Entry, EntryType
+from pinscope.core.model import Entry
 from pinscope.core.pins.parse import parse_pins
 from pinscope.core.sources import Passwords
 from pinscope.core.trust import load_trust_stores
+from pinscope.gui.certificate_table import CertificateTable
 from pinscope.gui.chain_view import ChainView, SentAndBuiltView
 from pinscope.gui.check_pins import CheckPinsPanel
 from pinscope.gui.compare import CompareWidget
@@ -82,14 +80,20 @@ from pinscope.gui.export_pins import ExportPinsPanel
 from pinscope.gui.icons import icon, palette_is_dark
 from pinscope.gui.models import (
     CERTIFICATE_ROLE,
-    COLUMNS,
-    CertificateFilter,
     CertificateRow,
-    CertificatesModel,
     FindingsModel,
 )
 from pinscope.gui.password_bar import PasswordBar, PasswordRequest
 from pinscope.gui.settings import Preferences, SettingsDialog, apply_theme, load_preferences
+from pinscope.gui.sources_tree import (
+    LISTED_ENTRIES,
+    MORE_ROLE,
+    is_locked,
+    list_entries,
+    source_icon,
+    source_item,
+    source_label,
+)
 from pinscope.gui.worker import (
     Pacer,
     after_next_paint,
@@ -108,17 +112,6 @@ EMPTY_TEXT = (
 )
 RECENT_KEY = "recent-files"
 RECENT_COUNT = 10
-COLUMN_WIDTHS = {
-    "Entry": 120,
-    "Subject": 230,
-    "Status": 80,
-    "Days left": 70,
-    "Issuer": 190,
-    "SANs": 190,
-    "Key": 110,
-    "SPKI pin": 200,
-}
-"""Starting widths, in pixels, wide enough to tell rows apart; the user drags them."""
 TOOL_ICONS = {
     "Connect": "connect",
     "Export pins": "export-pins",
@@ -128,9 +121,6 @@ TOOL_ICONS = {
 }
 CHECK_AFTER_MS = 50
 """The checks of what was read start this long after its rows are painted (see `_was_read`)."""
-LISTED_ENTRIES = 200
-"""Entries listed under a source at a time; a "more" row lists the next ones."""
-MORE_ROLE = Qt.ItemDataRole.UserRole + 11
 
 
 def settings_for(prefs: Preferences) -> Settings:
@@ -161,13 +151,6 @@ def library_versions() -> str:
     return (
         f"Qt {qt_version}, cryptography {cryptography.__version__}, "
         f"pyOpenSSL {OpenSSL.__version__} ({openssl})"
-    )
-
-
-def _locked(inspection: Inspection) -> bool:
-    """Whether `inspection` is a file not opened for want of its password."""
-    return inspection.source is None and isinstance(
-        inspection.error, (PasswordRequired, WrongPassword)
     )
 
 
@@ -205,32 +188,11 @@ class MainWindow(QMainWindow):
         self.password_bar.field.returnPressed.connect(self._retry_with_password)
         self.password_bar.cancel.clicked.connect(self._skip_password)
 
-        self.certificates = CertificatesModel()
-        self.proxy = CertificateFilter(self.certificates)
-        self.table = QTableView()
-        self.table.setModel(self.proxy)
-        self.table.setSortingEnabled(True)
-        self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
-        self.proxy.sort(-1)  # the file's order (leaf first) until the user sorts
-        self.table.setWordWrap(False)
-        self.table.verticalHeader().setDefaultSectionSize(24)
-        self.table.verticalHeader().hide()
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        self.table.horizontalHeader().setStretchLastSection(True)
-        for name, width in COLUMN_WIDTHS.items():
-            self.table.setColumnWidth(COLUMNS.index(name), width)
+        self.table = CertificateTable()
+        self.certificates = self.table.certificates
+        self.proxy = self.table.proxy
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.customContextMenuRequested.connect(self._table_menu)
-        header = self.table.horizontalHeader()
-        header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-        header.customContextMenuRequested.connect(self._choose_columns)
-        header.setToolTip("Right-click to choose the columns")
-        self._entry_column_chosen = False
-        """Whether the user showed or hid the Entry column (else it follows the source)."""
-        for hidden in ("Entry", "SHA-256", "Serial"):
-            self._show_column(COLUMNS.index(hidden), False, chosen=False)
         self.filter = QLineEdit()
         self.filter.setPlaceholderText("Filter by subject, issuer, SAN, pin, fingerprint…")
         self.filter.setClearButtonEnabled(True)
@@ -381,28 +343,12 @@ class MainWindow(QMainWindow):
         for action, name in self._icons.items():
             action.setIcon(icon(name, dark))
         for row in range(self.sources.rowCount()):
-            self.sources.item(row).setIcon(self._source_icon(self.inspections[row], dark))
+            self.sources.item(row).setIcon(source_icon(self.inspections[row], dark))
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
             self._apply_icons()
         super().changeEvent(event)
-
-    @staticmethod
-    def _source_icon(inspection: Inspection, dark: bool | None = None) -> QIcon:
-        source = inspection.source
-        if _locked(inspection):
-            return icon("lock", dark)
-        if source is None:
-            return icon("status-error", dark)
-        if inspection.endpoint is not None:
-            return icon("endpoint", dark)
-        if is_keystore(source):
-            return icon("keystore", dark)
-        if not source.certificates():
-            csr = any(entry.type is EntryType.CSR for entry in source.entries)
-            return icon("csr" if csr else "key", dark)
-        return icon("certificate", dark)
 
     def _tab_order(self) -> None:
         """Tab walks the panes as they are read: sources, filter, table, chain, details,
@@ -692,13 +638,13 @@ class MainWindow(QMainWindow):
             return
         self.inspections[position] = checked
         if checked.source is None:  # the trust store could not be loaded: say so in its place
-            self.sources.setItem(position, self._source_item(checked))
+            self.sources.setItem(position, source_item(checked))
             self._shown = None
             self.sources_view.setCurrentIndex(self.sources.index(position, 0))
             self._source_selected()
         else:
             item = self.sources.item(position)
-            item.setText(self._source_label(checked))
+            item.setText(source_label(checked))
             item.setToolTip(checked.name)
             if self._current_position() == position:
                 self._show_verdicts(checked)
@@ -758,7 +704,7 @@ class MainWindow(QMainWindow):
 
     def _locked_row(self, path: str) -> Inspection | None:
         """The row of `path` listed as locked (its password not given yet), if any."""
-        return next((i for i in self.inspections if i.name == path and _locked(i)), None)
+        return next((i for i in self.inspections if i.name == path and is_locked(i)), None)
 
     def _opened_from(self, path: str) -> Inspection | None:
         return next((i for i in self.inspections if i.name == path), None)
@@ -770,7 +716,7 @@ class MainWindow(QMainWindow):
         self, inspection: Inspection, path: str | None, replacing: Inspection | None
     ) -> None:
         position = self._position_of(replacing) if replacing is not None else None
-        item = self._source_item(inspection)
+        item = source_item(inspection)
         if position is None:
             self.inspections.append(inspection)
             self.sources.appendRow(item)
@@ -788,40 +734,12 @@ class MainWindow(QMainWindow):
         self.sources_view.expand(item.index())
         self.statusBar().showMessage(self._status_text(inspection))
 
-    def _source_item(self, inspection: Inspection) -> QStandardItem:
-        item = QStandardItem(self._source_icon(inspection), self._source_label(inspection))
-        item.setToolTip(str(inspection.error) if inspection.error else inspection.name)
-        if inspection.source is None:
-            return item
-        self._list_entries(item, inspection, 0)
-        return item
-
-    def _list_entries(self, item: QStandardItem, inspection: Inspection, first: int) -> None:
-        """List the next LISTED_ENTRIES entries under `item` from `first` on, and a "more"
-        row to pick for the ones after them: a bundle of thousands lists quickly."""
-        if inspection.source is None:
-            return
-        entries = inspection.source.entries
-        for entry in entries[first : first + LISTED_ENTRIES]:
-            locked = entry.private_key is not None and entry.private_key.key is None
-            mark = "  [key locked]" if locked else ""
-            child = QStandardItem(f"{entry.alias}  ({entry.type.value}){mark}")
-            if locked:
-                child.setToolTip("Its private key is locked by its own password")
-            item.appendRow(child)
-        left = len(entries) - first - LISTED_ENTRIES
-        if left > 0:
-            more = QStandardItem(f"\u2026 {left:,} more: select to list them")
-            more.setData(True, MORE_ROLE)
-            more.setToolTip("All of them are in the table already; this lists them here too")
-            item.appendRow(more)
-
     def _list_more(self, index: QModelIndex) -> None:
         """The "more" row was picked: it becomes the next entries."""
         parent = self.sources.itemFromIndex(index.parent())
         position = index.parent().row()
         parent.removeRow(index.row())
-        self._list_entries(parent, self.inspections[position], index.row())
+        list_entries(parent, self.inspections[position], index.row())
         self.sources_view.setCurrentIndex(parent.child(index.row()).index())
 
     def close_source(self) -> None:
@@ -840,16 +758,6 @@ class MainWindow(QMainWindow):
             self.stack.setCurrentIndex(0)
         self._source_selected()
         self.statusBar().showMessage(f"Closed {Path(closed.name).name}")
-
-    @staticmethod
-    def _source_label(inspection: Inspection) -> str:
-        if _locked(inspection):
-            return f"{Path(inspection.name).name}  (locked: password needed)"
-        if inspection.source is None:
-            return f"\u2716 {Path(inspection.name).name}"
-        mark = "\u2716 " if inspection.has_errors else ""
-        checking = "  (checking\u2026)" if not inspection.checked else ""
-        return f"{mark}{Path(inspection.name).name}  [{inspection.source.format}]{checking}"
 
     def _status_text(self, inspection: Inspection) -> str:
         if inspection.source is None:
@@ -892,11 +800,7 @@ class MainWindow(QMainWindow):
         inspection = self.current_inspection()
         if inspection is not self._shown:
             self._shown = inspection
-            self.certificates.set_source(inspection.source if inspection else None)
-            if not self._entry_column_chosen:
-                source = inspection.source if inspection else None
-                several = source is not None and len(source.entries) > 1
-                self._show_column(COLUMNS.index("Entry"), several, chosen=False)
+            self.table.set_source(inspection.source if inspection else None)
         endpoint = inspection.endpoint if inspection else None
         self.bottom.setTabEnabled(1, endpoint is not None)
         self.handshake_view.setPlainText("\n".join(story_lines(endpoint)) if endpoint else "")
@@ -910,7 +814,7 @@ class MainWindow(QMainWindow):
             self.table.selectRow(0)
         else:
             self.details.show_certificate(None)
-        if inspection is not None and _locked(inspection):
+        if inspection is not None and is_locked(inspection):
             name = Path(inspection.name).name
             self.details.show_problem(f"{name} is locked", str(inspection.error))
             wrong = isinstance(inspection.error, WrongPassword)
@@ -969,20 +873,7 @@ class MainWindow(QMainWindow):
             self._select_certificate(sha256)
 
     def _choose_columns(self, position: QPoint) -> None:
-        menu = QMenu(self)
-        for number, name in enumerate(COLUMNS):
-            action = menu.addAction(name)
-            action.setCheckable(True)
-            action.setChecked(not self.table.isColumnHidden(number))
-            action.toggled.connect(lambda shown, n=number: self._show_column(n, shown))
-        menu.popup(self.table.horizontalHeader().mapToGlobal(position))
-
-    def _show_column(self, number: int, shown: bool, chosen: bool = True) -> None:
-        """Show or hide a column; the Entry column is searched only while it shows."""
-        self.table.setColumnHidden(number, not shown)
-        if COLUMNS[number] == "Entry":
-            self._entry_column_chosen = self._entry_column_chosen or chosen
-            self.proxy.search_entries(shown)
+        self.table.choose_columns(position)
 
     def _show_chain(self, inspection: Inspection | None) -> None:
         """The validated path leaf first, each certificate under the one it was issued to,
