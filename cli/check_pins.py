@@ -241,7 +241,7 @@ def _verdict_lines(verdict: DomainVerdict, next_source: Source | None) -> list[s
         )
     backups = ", ".join(verdict.backups) or "none"
     lines.append(f"    backup      {backups}")
-    lines.append(f"    expires     {_expiry_text(verdict)}")
+    lines.append(f"    expires     {verdict.expiry_text}")
     lines.append(f"    verdict     {verdict.verdict}")
     if verdict.rotation is not None and next_source is not None:
         result = "would connect" if verdict.rotation.passed else "would refuse"
@@ -252,17 +252,6 @@ def _verdict_lines(verdict: DomainVerdict, next_source: Source | None) -> list[s
     for finding in verdict.findings:
         lines.append(f"    {_mark(finding.severity)} {finding.code}: {finding.title}")
     return lines
-
-
-def _expiry_text(verdict: DomainVerdict) -> str:
-    if verdict.expires is None:
-        return "never"
-    if verdict.expired:
-        return f"{verdict.expires} (expired)"
-    days = verdict.days_left
-    if days is None or days < 0:
-        return str(verdict.expires)
-    return f"{verdict.expires} (in {days} day{'' if days == 1 else 's'})"
 
 
 def _host_note(verdict: DomainVerdict) -> str:

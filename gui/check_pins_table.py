@@ -98,7 +98,7 @@ def _cells(verdict: DomainVerdict) -> dict[str, list[str]]:
         "Checked": [checked],
         "Matched pin → certificate": matches or ["none"],
         "Backup": [f"{pin[:10]}…" for pin in verdict.backups] or ["none"],
-        "Expires": [_expiry_text(verdict)],
+        "Expires": [verdict.expiry_text],
     }
 
 
@@ -110,17 +110,6 @@ def _verdict_text(verdict: DomainVerdict) -> str:
     if verdict.connects is False:
         return "✖ would refuse"
     return "? not checked"
-
-
-def _expiry_text(verdict: DomainVerdict) -> str:
-    if verdict.expires is None:
-        return "never"
-    if verdict.expired:
-        return f"{verdict.expires} (expired)"
-    days = verdict.days_left
-    if days is None or days < 0:
-        return str(verdict.expires)
-    return f"{verdict.expires} (in {days} day{'' if days == 1 else 's'})"
 
 
 def details_html(verdict: DomainVerdict) -> str:

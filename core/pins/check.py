@@ -209,6 +209,18 @@ class DomainVerdict:
     """Days from the moment judged to the pin set's expiration date; None when it has none."""
 
     @property
+    def expiry_text(self) -> str:
+        """When the pins expire, in words: "never", "2027-01-31 (in 58 days)", "… (expired)"."""
+        if self.expires is None:
+            return "never"
+        if self.expired:
+            return f"{self.expires} (expired)"
+        days = self.days_left
+        if days is None or days < 0:
+            return str(self.expires)
+        return f"{self.expires} (in {days} day{'' if days == 1 else 's'})"
+
+    @property
     def fails(self) -> bool:
         refused_next = self.rotation is not None and not self.rotation.passed
         return (
