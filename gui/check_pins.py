@@ -601,7 +601,7 @@ class CheckPinsPanel(QWidget):
 
     def _next_path_changed(self) -> None:
         """Another file: forget the password typed for the last one, and what was said."""
-        self.next_password.clear()
+        self.next_password.setText("")  # setText, unlike clear(), drops the undo history
         self.next_password_box.hide()
         self._clear_next_error()
 

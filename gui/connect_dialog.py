@@ -398,7 +398,7 @@ class ConnectPanel(ConnectForm):
         """Offer the trust password while there are trust files; forget it when none is left."""
         any_files = bool(self.trust_files())
         if not any_files:
-            self.trust_password_edit.clear()
+            self.trust_password_edit.setText("")  # no undo history kept
             self.trust_password_error.clear()
         self._trust_form.setRowVisible(_TRUST_PASSWORD_ROW, any_files)
 

@@ -404,7 +404,7 @@ class BackupPinsBox(QGroupBox):
         password = self.backup_password.text()
         if self._locked_backup is None or self._backup_attempt is not None or not password:
             return
-        self.backup_password.clear()
+        self.backup_password.setText("")  # no undo history kept
         self.open_backup.setEnabled(False)
         self.backup_password_error.setText(f"Opening {Path(self._locked_backup).name}…")
         self._backup_attempt = self.add_backup_file(self._locked_backup, password)
@@ -434,7 +434,7 @@ class BackupPinsBox(QGroupBox):
     def _forget_locked_backup(self) -> None:
         self._locked_backup = None
         self._backup_attempt = None
-        self.backup_password.clear()
+        self.backup_password.setText("")
         self.backup_password_error.clear()
         self.backup_password_box.hide()
 

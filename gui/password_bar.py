@@ -102,7 +102,7 @@ class PasswordBar(QWidget):
         self.request = request
         self.setEnabled(True)
         self._say(request, wrong)
-        self.field.clear()
+        self.field.setText("")
         self.show()
         self.field.setFocus()
 
@@ -115,7 +115,7 @@ class PasswordBar(QWidget):
     def done(self) -> None:
         """The question showing is answered or skipped: ask the next one, or hide."""
         self.request = None
-        self.field.clear()
+        self.field.setText("")
         self.setEnabled(True)
         if self.waiting:
             self.ask(*self.waiting.pop(0))

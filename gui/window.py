@@ -466,7 +466,8 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         state = settings.value(STATE_KEY)
         if isinstance(state, QByteArray) and self.restoreState(state, LAYOUT_VERSION):
-            self._docks_sized = True
+            # Widths come back only for docks that were shown; else the first one opens wide.
+            self._docks_sized = any(not dock.isHidden() for dock in self.docks.values())
 
     def closeEvent(self, event: QCloseEvent) -> None:
         settings = QSettings()
@@ -590,7 +591,10 @@ class MainWindow(QMainWindow):
         self, read: Inspection, path: str | None, given: Passwords, replacing: Inspection | None
     ) -> None:
         error = read.error
-        key_retry = replacing is not None  # read again for a key of a file already shown
+        if replacing is not None and self._position_of(replacing) is None:
+            return  # read again for a password or a key, but the user closed the file meanwhile
+        # Read again for a key of a file already shown (not for the password of a locked one).
+        key_retry = replacing is not None and not is_locked(replacing)
         if path is not None and replacing is None:
             replacing = self._locked_row(path)  # opened at last, or still locked: one row
         if isinstance(error, (PasswordRequired, WrongPassword)) and path is not None:
@@ -600,8 +604,6 @@ class MainWindow(QMainWindow):
             self.password_bar.ask(request, wrong=isinstance(error, WrongPassword) or given.given)
             self.statusBar().showMessage(f"{Path(path).name} needs a password")
             return
-        if replacing is not None and self._position_of(replacing) is None:
-            return  # read again for a key, but the user closed the file meanwhile
         if path is not None and path == self.password_bar.path:
             self.password_bar.done()
         self._show_source(read, path, replacing)
@@ -670,26 +672,26 @@ class MainWindow(QMainWindow):
             return
         file_key = locked or any(f.code == "source.key-not-decrypted" for f in inspection.findings)
         if file_key and "" not in skipped:
-            self.password_bar.ask(PasswordRequest(path, given, file_key=True), given.given)
+            self.password_bar.ask(PasswordRequest(path, file_key=True), given.given)
 
     def _failed(self, name: str, error: BaseException) -> None:
         logger.debug("reading %s failed", name, exc_info=error)
         self.statusBar().showMessage(f"{name}: {error}")
+        if not self.password_bar.isEnabled():  # an attempt with a password ended this way
+            self.password_bar.done()
 
     def _retry_with_password(self) -> None:
         request = self.password_bar.request
         if request is None:
             return
         passwords = request.with_answer(self.password_bar.field.text())
-        self.password_bar.field.clear()
+        self.password_bar.field.setText("")  # not clear(): it keeps an undo copy
         self.password_bar.setEnabled(False)  # one attempt at a time; ask() enables it again
-        if not (request.alias or request.file_key):
-            self.open_path(request.path, passwords=passwords)
-            return
-        # A key inside a file already shown: read it again with the key's password, in place.
-        self.password_bar.hide()
         path = request.path
-        replacing = self._opened_from(path)
+        if not (request.alias or request.file_key):  # the file's password: its locked row
+            replacing = self._locked_row(path)
+        else:  # a key inside a file already shown: read it again with the key's password
+            replacing = self._opened_from(path)
         self._read(path, Path(path).name, lambda: read_path(path, passwords), passwords, replacing)
 
     def _skip_password(self) -> None:
@@ -817,8 +819,9 @@ class MainWindow(QMainWindow):
         if inspection is not None and is_locked(inspection):
             name = Path(inspection.name).name
             self.details.show_problem(f"{name} is locked", str(inspection.error))
-            wrong = isinstance(inspection.error, WrongPassword)
-            self.password_bar.ask(PasswordRequest(inspection.name), wrong)  # another try
+            if self.password_bar.path != inspection.name:  # not while it is asked or tried
+                wrong = isinstance(inspection.error, WrongPassword)
+                self.password_bar.ask(PasswordRequest(inspection.name), wrong)  # another try
         elif inspection is not None and inspection.source is None:
             # Nothing was read: the reason takes the certificate's place, and the status bar's.
             name = Path(inspection.name).name

@@ -253,6 +253,8 @@ def run_in_background(
             # what the function captured.
             job.signals.result.disconnect()
             job.signals.error.disconnect()
+            # The worker may hold the job last; its QObject is freed here, by the event loop.
+            job.signals.deleteLater()
             job.function = None
             if owner is not None and not shiboken6.isValid(owner):
                 return

@@ -369,6 +369,21 @@ def test_the_window_and_its_docks_are_back_after_a_restart(
     assert not again.docks["Connect"].isVisible()
 
 
+def test_after_a_restart_with_no_tool_shown_the_first_tool_still_opens_wide(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    window.close()  # a layout is saved, with every dock hidden
+    again = MainWindow()
+    qtbot.addWidget(again)
+    again.restore_layout()
+    again.resize(1400, 860)
+    again.show()
+    qtbot.waitExposed(again)
+    qtbot.waitUntil(lambda: again.width() == 1400)
+    again.show_tool("Export pins")
+    qtbot.waitUntil(lambda: again.docks["Export pins"].width() >= 1400 * 0.4)
+
+
 def test_an_endpoint_connected_from_the_panel_shows_its_handshake(
     qtbot: QtBot, window: MainWindow
 ) -> None:
@@ -1085,3 +1100,63 @@ def test_pasting_a_url_connects_to_its_host(
         "api.example.test:8443",
         "https://api.example.test:8443/v1/health",
     )
+
+
+# ---- password attempts racing the user ---------------------------------------------------------
+
+
+def labels(window: MainWindow) -> list[str]:
+    return [window.sources.item(row).text() for row in range(window.sources.rowCount())]
+
+
+@pytest.mark.parametrize("typed", ["wrong", PASSWORDS["p12-aes.p12"]])
+def test_a_locked_file_closed_while_its_password_is_tried_stays_closed(
+    qtbot: QtBot, window: MainWindow, typed: str
+) -> None:
+    bar = window.password_bar
+    window.open_path(str(DATA / "p12-aes.p12"))
+    qtbot.waitUntil(bar.isVisible, timeout=10_000)
+    qtbot.keyClicks(bar.field, typed)
+    qtbot.keyClick(bar.field, Qt.Key.Key_Return)
+    window.sources_view.setCurrentIndex(window.sources.index(0, 0))
+    window.close_source()
+
+    qtbot.wait(1500)  # the attempt ends meanwhile
+    assert labels(window) == []
+    assert not bar.isVisible()
+
+
+def test_picking_the_locked_row_again_during_an_attempt_allows_no_second_one(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    bar = window.password_bar
+    window.open_path(str(DATA / "p12-aes.p12"))
+    qtbot.waitUntil(bar.isVisible, timeout=10_000)
+    window.open_path(str(DATA / "chain.pem"))
+    qtbot.waitUntil(lambda: window.sources.rowCount() == 2, timeout=10_000)
+    window.sources_view.setCurrentIndex(window.sources.index(0, 0))
+    qtbot.keyClicks(bar.field, PASSWORDS["p12-aes.p12"])
+    qtbot.keyClick(bar.field, Qt.Key.Key_Return)
+    assert not bar.isEnabled()  # one attempt at a time
+
+    window.sources_view.setCurrentIndex(window.sources.index(1, 0))
+    window.sources_view.setCurrentIndex(window.sources.index(0, 0))
+    assert not bar.isEnabled()  # still running: not offered again
+
+    qtbot.waitUntil(lambda: "[pkcs12]" in labels(window)[0], timeout=10_000)
+    checked(qtbot, window, count=2)
+    assert len(labels(window)) == 2 and not bar.isVisible()
+
+
+def test_a_typed_password_leaves_no_undo_copy_in_the_field(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    bar = window.password_bar
+    window.open_path(str(DATA / "p12-aes.p12"))
+    qtbot.waitUntil(bar.isVisible, timeout=10_000)
+    qtbot.keyClicks(bar.field, "not-it")
+    qtbot.keyClick(bar.field, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "Wrong password" in bar.label.text(), timeout=10_000)
+
+    bar.field.undo()
+    assert bar.field.text() == ""
