@@ -34,10 +34,12 @@ from pinscope.core.chain import Validation
 from pinscope.core.files import replace_file
 from pinscope.core.model import Finding
 from pinscope.core.report import san_texts, serial_hex
-from pinscope.gui.models import EXPIRED, EXPIRING, VALID, status_colour, status_of
+from pinscope.gui.models import status_of, validity_colour
 
 __all__ = ["CertificateDetailsView"]
 
+LIFETIME_BAR_PX = 120
+"""The width of the lifetime bar in the Summary tab."""
 USAGE_WORDS = {
     "serverAuth": "TLS server",
     "clientAuth": "TLS client",
@@ -231,10 +233,6 @@ class CertificateDetailsView(QTabWidget):
         return f"<h3>{html.escape(details.short_name())}</h3>" + _rows(rows, {"lifetime": bar})
 
 
-LIFETIME_BAR_PX = 120
-"""The width of the lifetime bar in the Summary tab."""
-
-
 def _lifetime_used(cert: Certificate, now: dt.datetime) -> float:
     """The share of its validity period that has passed at `now`, from 0 to 1."""
     details = cert.details
@@ -249,13 +247,12 @@ def _lifetime_text(cert: Certificate, now: dt.datetime) -> str:
 def _lifetime_bar(cert: Certificate, now: dt.datetime, warn_days: int) -> str:
     """The lifetime as a bar in the certificate's status colour, then the share in words."""
     status, _ = status_of(cert, now, warn_days)
-    colour = {"valid": VALID, "expiring": EXPIRING}.get(status, EXPIRED)
     filled = round(_lifetime_used(cert, now) * LIFETIME_BAR_PX)
     track = QApplication.palette().mid().color().name()
     cells = "".join(
         f"<td width='{width}' bgcolor='{shade}' style='font-size:4pt'>&nbsp;</td>"
         for width, shade in (
-            (filled, status_colour(colour).name()),
+            (filled, validity_colour(status).name()),
             (LIFETIME_BAR_PX - filled, track),
         )
         if width > 0

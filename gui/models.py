@@ -56,6 +56,12 @@ def status_colour(colour: QColor) -> QColor:
     return colour if palette_is_dark() else _ON_LIGHT.get(colour.rgb(), colour)
 
 
+def validity_colour(status: str) -> QColor:
+    """The colour of a `status_of` status, in the shade for the current palette."""
+    colours = {"expired": EXPIRED, "not yet valid": EXPIRED, "expiring": EXPIRING}
+    return status_colour(colours.get(status, VALID))
+
+
 class CertificateRow(NamedTuple):
     """One certificate as the table shows it, with the entry it belongs to (a tuple: a big
     bundle makes ten thousand of them while the window waits)."""
@@ -160,8 +166,7 @@ class CertificatesModel(QAbstractTableModel):
             return self._text(row, column)
         if role == Qt.ItemDataRole.ForegroundRole and column in ("Status", "Days left"):
             status = status_of(row.certificate, self._now, self.warn_days)[0]
-            colour = {"expired": EXPIRED, "not yet valid": EXPIRED, "expiring": EXPIRING}
-            return QBrush(status_colour(colour.get(status, VALID)))
+            return QBrush(validity_colour(status))
         return None
 
     def _text(self, row: CertificateRow, column: str) -> str:
